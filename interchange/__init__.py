@@ -1,0 +1,1 @@
+"""Interchange: one council service integrated over many suppliers."""

@@ -1,0 +1,40 @@
+"""Operations endpoints: /healthz (liveness) and /readyz (readiness)."""
+
+from __future__ import annotations
+
+from django.db import DatabaseError
+from django.http import HttpRequest, JsonResponse
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from interchange.core import health
+
+
+@never_cache
+@require_GET
+def healthz(request: HttpRequest) -> JsonResponse:
+    """200 while the database answers; 503 with the reason when it does not."""
+    problem = health.database_reachable()
+    if problem:
+        return JsonResponse({"status": "unavailable", "problems": [problem]}, status=503)
+    return JsonResponse({"status": "ok"})
+
+
+@never_cache
+@require_GET
+def readyz(request: HttpRequest) -> JsonResponse:
+    """200 when this process can serve traffic: database up and every migration applied."""
+    problems: list[str] = []
+    problem = health.database_reachable()
+    if problem:
+        problems.append(problem)
+    else:
+        try:
+            pending = health.unapplied_migrations()
+        except DatabaseError as exc:
+            pending = [f"cannot read migration state: {exc.__class__.__name__}"]
+        if pending:
+            problems.append("unapplied migrations: " + ", ".join(pending))
+    if problems:
+        return JsonResponse({"status": "not ready", "problems": problems}, status=503)
+    return JsonResponse({"status": "ready"})

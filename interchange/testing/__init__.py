@@ -1,0 +1,1 @@
+"""Test support shared by every app: the environment, named people, browser harness."""

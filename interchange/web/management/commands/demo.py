@@ -1,0 +1,86 @@
+"""`manage.py demo`: load the demo council, print the logins, run every process until Ctrl-C."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from typing import Any
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from interchange.web import demo
+
+
+class Command(BaseCommand):
+    help = "Load demo data and run the web server (and, as they arrive, the worker) on 127.0.0.1."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--port", type=int, default=8000)
+        parser.add_argument(
+            "--load-only",
+            action="store_true",
+            help="Load the demo data and print logins, then stop.",
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if not settings.DEBUG:
+            raise CommandError("The demo runs in development only: set DEBUG=1 (make demo does).")
+        logins = demo.load()
+        self.stdout.write(self.style.SUCCESS("Demo data loaded."))
+        self._print_logins(logins, options["port"])
+        if options["load_only"]:
+            return
+        self._run_processes(options["port"])
+
+    def _print_logins(self, logins: list[demo.Login], port: int) -> None:
+        base = f"http://127.0.0.1:{port}"
+        self.stdout.write("")
+        self.stdout.write(f"  Residents' service:  {base}/")
+        self.stdout.write(f"  Staff sign-in:       {base}/staff/sign-in")
+        self.stdout.write(f"  Administration:      {base}/admin/")
+        self.stdout.write("")
+        self.stdout.write("  Demo logins (demo only; never use these anywhere else):")
+        for login in logins:
+            self.stdout.write(f"    {login.role:<24} {login.username:<28} {login.password}")
+        self.stdout.write("")
+        self.stdout.write("  Press Ctrl-C to stop.")
+        self.stdout.flush()
+
+    def _run_processes(self, port: int) -> None:
+        manage = [sys.executable, str(settings.BASE_DIR / "manage.py")]
+        commands = {
+            "web": [*manage, "runserver", f"127.0.0.1:{port}", "--noreload"],
+        }
+        children = {
+            name: subprocess.Popen(cmd, env=os.environ.copy())  # noqa: S603 - our own manage.py
+            for name, cmd in commands.items()
+        }
+        stopping = False
+
+        def stop(_signum: int, _frame: object) -> None:
+            nonlocal stopping
+            stopping = True
+
+        signal.signal(signal.SIGINT, stop)
+        signal.signal(signal.SIGTERM, stop)
+        try:
+            while not stopping:
+                for name, child in children.items():
+                    if child.poll() is not None:
+                        self.stderr.write(f"{name} stopped with exit code {child.returncode}.")
+                        stopping = True
+                time.sleep(0.2)
+        finally:
+            for child in children.values():
+                if child.poll() is None:
+                    child.terminate()
+            for child in children.values():
+                try:
+                    child.wait(timeout=10)
+                except subprocess.TimeoutExpired:
+                    child.kill()
+            self.stdout.write("Stopped.")
