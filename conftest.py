@@ -83,29 +83,38 @@ def page(browser: Any) -> Iterator[Any]:
             route.abort()
 
     context.route("**/*", guard)
+    # Init scripts run outside the page's CSP, so this sees every violation the page causes.
+    context.add_init_script(
+        "window.__cspViolations = [];"
+        "document.addEventListener('securitypolicyviolation', e =>"
+        " window.__cspViolations.push(e.violatedDirective + ' ' + e.blockedURI));"
+    )
     new_page = context.new_page()
     new_page.set_default_timeout(10_000)
     errors: list[str] = []
     new_page.on("pageerror", lambda exc: errors.append(str(exc)))
-    new_page.js_errors = errors  # type: ignore[attr-defined]
-    new_page.blocked_requests = blocked  # type: ignore[attr-defined]
+    new_page.js_errors = errors
+    new_page.blocked_requests = blocked
     yield new_page
     context.close()
 
 
 def assert_accessible(page: Any, *, exclude: list[str] | None = None) -> None:
-    """Run axe-core on the current page and fail with each WCAG 2.2 A/AA violation listed."""
-    page.add_script_tag(path=str(AXE_SCRIPT))
+    """Fail with each WCAG 2.2 A/AA violation axe-core finds, and each CSP violation seen."""
+    # Evaluated through the driver, so the page's Content Security Policy still holds for it.
+    page.evaluate(AXE_SCRIPT.read_text(encoding="utf-8"))
     options = {"runOnly": {"type": "tag", "values": AXE_TAGS}}
     context = {"exclude": [[selector] for selector in exclude or []]}
     result = page.evaluate("([ctx, opts]) => axe.run(ctx, opts)", [context, options])
     violations = result["violations"]
-    if violations:
-        lines = [f"{len(violations)} accessibility violation(s) on {page.url}:"]
-        for v in violations:
-            targets = [json.dumps(node["target"]) for node in v["nodes"][:5]]
-            lines.append(f"- {v['id']} ({v['impact']}): {v['help']} at {', '.join(targets)}")
-        pytest.fail("\n".join(lines), pytrace=False)
+    lines = []
+    for v in violations:
+        targets = [json.dumps(node["target"]) for node in v["nodes"][:5]]
+        lines.append(f"- {v['id']} ({v['impact']}): {v['help']} at {', '.join(targets)}")
+    csp = page.evaluate("window.__cspViolations || []")
+    lines.extend(f"- Content Security Policy blocked: {c}" for c in csp)
+    if lines:
+        pytest.fail(f"Problems on {page.url}:\n" + "\n".join(lines), pytrace=False)
 
 
 @pytest.fixture

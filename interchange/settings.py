@@ -98,7 +98,7 @@ else:
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
-            "NAME": VAR_DIR / "interchange.sqlite3",
+            "NAME": str(VAR_DIR / "interchange.sqlite3"),
             "OPTIONS": {
                 "timeout": env_int("SQLITE_BUSY_TIMEOUT_S", 20),
                 "transaction_mode": "IMMEDIATE",

@@ -19,7 +19,7 @@ class DeadlineForm(forms.Form):
             "required": _("Enter the start date"),
             "invalid": _("Start date must be a real date, for example 27/3/2026"),
         },
-        widget=forms.TextInput(attrs={"govuk_classes": "govuk-input--width-10"}),
+        widget=forms.TextInput(attrs={"class": "govuk-input--width-10"}),
     )
     start_time = forms.TimeField(
         label=_("Start time"),
@@ -29,7 +29,7 @@ class DeadlineForm(forms.Form):
             "required": _("Enter the start time"),
             "invalid": _("Start time must be a time on the 24-hour clock, for example 14:30"),
         },
-        widget=forms.TextInput(attrs={"govuk_classes": "govuk-input--width-5"}),
+        widget=forms.TextInput(attrs={"class": "govuk-input--width-5"}),
     )
     hours = forms.IntegerField(
         label=_("Business hours"),
@@ -41,9 +41,7 @@ class DeadlineForm(forms.Form):
             "min_value": _("Business hours must be 0 or more"),
             "max_value": _("Business hours must be 100,000 or fewer"),
         },
-        widget=forms.TextInput(
-            attrs={"govuk_classes": "govuk-input--width-5", "inputmode": "numeric"}
-        ),
+        widget=forms.TextInput(attrs={"class": "govuk-input--width-5", "inputmode": "numeric"}),
     )
     minutes = forms.IntegerField(
         label=_("and minutes"),
@@ -56,9 +54,7 @@ class DeadlineForm(forms.Form):
             "min_value": _("Minutes must be a whole number from 0 to 59"),
             "max_value": _("Minutes must be a whole number from 0 to 59"),
         },
-        widget=forms.TextInput(
-            attrs={"govuk_classes": "govuk-input--width-3", "inputmode": "numeric"}
-        ),
+        widget=forms.TextInput(attrs={"class": "govuk-input--width-3", "inputmode": "numeric"}),
     )
 
     def start(self, time_zone: str) -> datetime:

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _g
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET
 
 from interchange.core import calendars
@@ -21,7 +26,7 @@ LIST_COLUMNS = [
     Column(_("Code"), "code"),
     Column(_("Time zone"), "time_zone"),
     Column(_("Bank holidays"), "holidays", order_field="holiday_region"),
-    Column(_("Working hours")),
+    Column(_("Working time")),
 ]
 
 
@@ -29,17 +34,16 @@ LIST_COLUMNS = [
 @require_GET
 def calendar_list(request: HttpRequest) -> HttpResponse:
     sort = read_sort(request, LIST_COLUMNS, default="name")
+    queryset = BusinessCalendar.objects.with_rules().order_by(*sort.order_by(LIST_COLUMNS))
     rows = [
         [
-            Cell(cal.name, href=cal.get_absolute_url()),
+            Cell(cal.name, href=reverse("web:calendar-detail", args=[cal.code])),
             Cell(cal.code),
             Cell(cal.time_zone),
-            Cell(cal.get_holiday_region_display() if cal.holiday_region else _("None")),
-            Cell(calendars.describe_hours(cal)),
+            Cell(cal.get_holiday_region_display()),
+            Cell(describe_working_time(cal)),
         ]
-        for cal in BusinessCalendar.objects.prefetch_related("working_hours").order_by(
-            *sort.order_by(LIST_COLUMNS)
-        )
+        for cal in queryset
     ]
     table = Table(
         LIST_COLUMNS,
@@ -55,26 +59,89 @@ def calendar_list(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def calendar_detail(request: HttpRequest, code: str) -> HttpResponse:
-    calendar = get_object_or_404(
-        BusinessCalendar.objects.prefetch_related("working_hours", "exceptions"), code=code
-    )
+    calendar = get_object_or_404(BusinessCalendar.objects.with_rules(), code=code)
     form = DeadlineForm(request.GET if "hours" in request.GET else None)
     result = None
     if form.is_bound and form.is_valid():
-        result = calendars.deadline(
+        found = calendars.deadline(
             calendar, start=form.start(calendar.time_zone), duration=form.duration()
         )
+        result = DeadlineView.of(found)
     context = {
         "calendar": calendar,
         "form": form,
         "result": result,
         "weekly": calendars.weekly_hours(calendar),
         "holidays": calendars.upcoming_holidays(
-            calendar, since=timezone.now(), within=timedelta(days=366)
+            calendar, since=timezone.now(), within=timedelta(days=365)
         ),
         "exceptions": calendar.exceptions.all(),
     }
     template = "web/staff/calendar_detail.html"
-    if request.headers.get("HX-Request") and request.headers.get("HX-Target") == "deadline-result":
+    if request.headers.get("HX-Target") == "deadline-result" and form.is_valid():
         template = "web/staff/_deadline_result.html"
     return render(request, template, context)
+
+
+def describe_working_time(calendar: BusinessCalendar) -> str:
+    """A one-line summary such as "Mon–Fri 08:00–18:00; Sat 08:00–17:00"."""
+    if calendar.is_24x7:
+        return _g("24 hours, every day")
+    # Runs of consecutive days with the same hours: [first day, last day, hours].
+    runs: list[list[str]] = []
+    previous_text = None
+    for day, spans in calendars.weekly_hours(calendar):
+        text = ", ".join(f"{_clock(start)}–{_clock(end, end=True)}" for start, end in spans)
+        if text and text == previous_text:
+            runs[-1][1] = day[:3]
+        elif text:
+            runs.append([day[:3], day[:3], text])
+        previous_text = text
+    if not runs:
+        return _g("No working hours")
+    return "; ".join(
+        f"{first}{'–' + last if last != first else ''} {text}" for first, last, text in runs
+    )
+
+
+def _clock(value: time, *, end: bool = False) -> str:
+    return "24:00" if end and value == time(0) else f"{value:%H:%M}"
+
+
+@dataclass(frozen=True)
+class DeadlineView:
+    """A deadline as the page shows it: wall-clock times and plain-English durations."""
+
+    start_local: datetime
+    deadline_local: datetime
+    deadline_utc: datetime
+    time_zone: str
+    duration_text: str
+    elapsed_text: str
+
+    @classmethod
+    def of(cls, found: calendars.Deadline) -> DeadlineView:
+        zone = ZoneInfo(found.time_zone)
+        return cls(
+            # Naive wall-clock values, so templates show them as they are.
+            start_local=found.start.astimezone(zone).replace(tzinfo=None),
+            deadline_local=found.deadline.astimezone(zone).replace(tzinfo=None),
+            deadline_utc=found.deadline.astimezone(ZoneInfo("UTC")).replace(tzinfo=None),
+            time_zone=found.time_zone,
+            duration_text=_duration_text(found.duration),
+            elapsed_text=_duration_text(found.elapsed),
+        )
+
+
+def _duration_text(value: timedelta) -> str:
+    minutes = int(value.total_seconds() // 60)
+    days, rest = divmod(minutes, 24 * 60)
+    hours, mins = divmod(rest, 60)
+    parts = []
+    if days:
+        parts.append(ngettext("%(n)d day", "%(n)d days", days) % {"n": days})
+    if hours:
+        parts.append(ngettext("%(n)d hour", "%(n)d hours", hours) % {"n": hours})
+    if mins or not parts:
+        parts.append(ngettext("%(n)d minute", "%(n)d minutes", mins) % {"n": mins})
+    return " ".join(parts)

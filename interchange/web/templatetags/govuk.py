@@ -37,16 +37,16 @@ def described_by(field: BoundField) -> str:
 
 
 @register.simple_tag
-def govuk_widget(field: BoundField, classes: str = "") -> SafeString:
-    """Render a text-like widget with GOV.UK classes, error state and aria-describedby."""
+def govuk_widget(field: BoundField) -> SafeString:
+    """Render a text-like widget with GOV.UK classes, error state and aria-describedby.
+
+    Classes already on the widget (such as `govuk-input--width-10`) are kept.
+    """
     base = _CLASS_FOR_WIDGET.get(field.widget_type, "govuk-input")
-    css = [base, *classes.split()]
+    css = [base, *str(field.field.widget.attrs.get("class", "")).split()]
     if field.errors:
         css.append(f"{base}--error")
-    attrs: dict[str, str] = {"class": " ".join(css)}
-    existing = field.field.widget.attrs.get("class")
-    if existing:
-        attrs["class"] += f" {existing}"
+    attrs: dict[str, str | bool] = {"class": " ".join(css)}
     describedby = described_by(field)
     if describedby:
         attrs["aria-describedby"] = describedby

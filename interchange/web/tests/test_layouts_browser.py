@@ -2,6 +2,7 @@
 
 import pytest
 from django.contrib.auth import get_user_model
+from playwright.sync_api import expect
 
 from interchange.web.demo import DEMO_PASSWORD
 
@@ -40,13 +41,14 @@ def test_a_staff_member_signs_in_with_the_keyboard_and_sees_the_staff_layout(
     page.get_by_label("Username").fill("lead")
     page.get_by_label("Password").fill("wrong password")
     page.keyboard.press("Enter")
-    summary = page.locator(".govuk-error-summary")
-    assert summary.is_visible()
+    expect(page.locator(".govuk-error-summary")).to_contain_text("There is a problem")
+    # GOV.UK Frontend moves focus to the summary so screen readers announce it.
+    expect(page.locator(".govuk-error-summary")).to_be_focused()
     axe(page)
     page.get_by_label("Password").fill(DEMO_PASSWORD)
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_url(live_server.url + "/staff/")
-    assert page.get_by_role("heading", level=1).inner_text() == "Welcome, Lee"
+    expect(page.get_by_role("heading", level=1)).to_have_text("Welcome, Lee")
     nav = page.get_by_role("navigation", name="Primary navigation")
     assert nav.get_by_role("link", name="Home").get_attribute("aria-current") == "page"
     axe(page)

@@ -46,11 +46,11 @@ class Command(BaseCommand):
         self.stdout.write("  Demo logins (demo only; never use these anywhere else):")
         for login in logins:
             self.stdout.write(f"    {login.role:<24} {login.username:<28} {login.password}")
-        self.stdout.write("")
-        self.stdout.write("  Press Ctrl-C to stop.")
         self.stdout.flush()
 
     def _run_processes(self, port: int) -> None:
+        self.stdout.write("  Press Ctrl-C to stop.\n")
+        self.stdout.flush()
         manage = [sys.executable, str(settings.BASE_DIR / "manage.py")]
         commands = {
             "web": [*manage, "runserver", f"127.0.0.1:{port}", "--noreload"],
