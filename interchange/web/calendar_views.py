@@ -50,7 +50,6 @@ def calendar_list(request: HttpRequest) -> HttpResponse:
         rows,
         sort=sort,
         query=request.GET,
-        caption=_("Business calendars"),
         empty_text=_("There are no business calendars yet."),
     )
     return render(request, "web/staff/calendar_list.html", {"table": table})
