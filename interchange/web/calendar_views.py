@@ -68,6 +68,16 @@ def calendar_detail(request: HttpRequest, code: str) -> HttpResponse:
         result = DeadlineView.of(found)
     context = {
         "calendar": calendar,
+        "summary": [
+            {"key": _("Code"), "value": calendar.code},
+            {"key": _("Time zone"), "value": calendar.time_zone},
+            {
+                "key": _("Bank holidays"),
+                "value": _("Counted as working time (24x7)")
+                if calendar.is_24x7
+                else calendar.get_holiday_region_display(),
+            },
+        ],
         "form": form,
         "result": result,
         "weekly": calendars.weekly_hours(calendar),

@@ -4,7 +4,7 @@ from django import forms
 from django.template.loader import render_to_string
 from django.test import RequestFactory
 
-from interchange.web.tables import Cell, Column, Table, read_sort
+from interchange.web.tables import Cell, Column, PageLinks, Table, read_sort
 
 
 class ReportForm(forms.Form):
@@ -74,3 +74,30 @@ def test_an_unknown_sort_key_falls_back_to_the_default_and_orders_with_a_tiebrea
     assert sort.order_by(COLUMNS) == ["code", "pk"]
     request = RequestFactory().get("/x", {"sort": "name", "order": "desc"})
     assert read_sort(request, COLUMNS, default="code").order_by(COLUMNS) == ["-name", "-pk"]
+
+
+def test_pagination_offers_only_the_directions_that_exist():
+    html = render_to_string(
+        "web/includes/pagination.html", {"page": PageLinks(next_href="?after=9")}
+    )
+    assert 'href="?after=9" rel="next"' in html
+    assert 'rel="prev"' not in html
+    assert render_to_string("web/includes/pagination.html", {"page": PageLinks()}).strip() == ""
+
+
+def test_summary_list_and_tag_includes_render_gov_uk_markup():
+    html = render_to_string(
+        "web/includes/summary_list.html",
+        {
+            "rows": [
+                {"key": "Code", "value": "office", "action_href": "/e", "action_text": "Change"}
+            ]
+        },
+    )
+    assert '<dt class="govuk-summary-list__key">Code</dt>' in html
+    assert (
+        '<a class="govuk-link" href="/e">Change<span class="govuk-visually-hidden"> code</span></a>'
+        in html
+    )
+    tag = render_to_string("web/includes/tag.html", {"text": "Closure", "colour": "orange"})
+    assert tag.strip() == '<strong class="govuk-tag govuk-tag--orange">Closure</strong>'

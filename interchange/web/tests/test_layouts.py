@@ -2,7 +2,10 @@
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.test import override_settings
+from django.template.loader import render_to_string
+from django.test import RequestFactory, override_settings
+
+from interchange.web.navigation import NavItem
 
 pytestmark = pytest.mark.django_db
 
@@ -81,3 +84,13 @@ def test_sign_out_is_a_post_and_ends_the_session(client):
     response = client.post("/staff/sign-out")
     assert response.status_code == 302
     assert "_auth_user_id" not in client.session
+
+
+def test_the_staff_layout_marks_the_current_sub_navigation_item():
+    request = RequestFactory().get("/staff/")
+    request.user = get_user_model().objects.create_user("agent")
+    items = [NavItem("Open", "/q/open", True), NavItem("Closed", "/q/closed", False)]
+    html = render_to_string("web/staff/home.html", {"sub_navigation": items}, request=request)
+    assert 'class="moj-sub-navigation"' in html
+    assert '<a class="moj-sub-navigation__link" href="/q/open" aria-current="page">Open</a>' in html
+    assert '<a class="moj-sub-navigation__link" href="/q/closed">Closed</a>' in html
