@@ -1,4 +1,4 @@
-"""Core's records: business calendars, their working hours and their exceptions."""
+"""Core's records: business calendars, idempotency keys, the reference data change record."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from itertools import pairwise
 from typing import Any
 from zoneinfo import available_timezones
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
@@ -253,3 +254,71 @@ class CalendarException(models.Model):
     def date_span(self) -> DateSpan:
         """This exception as the engine's DateSpan."""
         return DateSpan(self.date_from, self.date_to, self.start_time, self.end_time)
+
+
+class IdempotencyKey(models.Model):
+    """A client's idempotency key and the first response given for it, kept for 24 hours.
+
+    `status_code` is null while the first request is still being worked on.
+    """
+
+    scope = models.CharField(_("scope"), max_length=100)
+    key = models.CharField(_("key"), max_length=255)
+    fingerprint = models.CharField(_("request fingerprint"), max_length=64)
+    status_code = models.PositiveSmallIntegerField(_("status code"), null=True, blank=True)
+    response_headers = models.JSONField(_("response headers"), default=dict, blank=True)
+    response_body = models.BinaryField(_("response body"), default=b"", blank=True)
+    created_at = models.DateTimeField(_("created"))
+    expires_at = models.DateTimeField(_("expires"), db_index=True)
+
+    class Meta:
+        verbose_name = _("idempotency key")
+        verbose_name_plural = _("idempotency keys")
+        constraints = [
+            models.UniqueConstraint(fields=["scope", "key"], name="core_idempotency_scope_key"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.scope}:{self.key}"
+
+
+class ChangeRecord(models.Model):
+    """Who changed a piece of reference data, when, and each field's old and new value."""
+
+    class Action(models.TextChoices):
+        CREATED = "created", _("Created")
+        CHANGED = "changed", _("Changed")
+        DELETED = "deleted", _("Deleted")
+
+    content_type = models.ForeignKey(
+        "contenttypes.ContentType", on_delete=models.PROTECT, verbose_name=_("kind of record")
+    )
+    object_id = models.CharField(_("record id"), max_length=64)
+    object_repr = models.CharField(_("record"), max_length=255)
+    action = models.CharField(_("action"), max_length=10, choices=Action.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("changed by"),
+    )
+    actor_label = models.CharField(_("changed by (as recorded)"), max_length=255, blank=True)
+    at = models.DateTimeField(_("when"))
+    changes = models.JSONField(
+        _("changes"), default=dict, help_text=_("Each changed field with [old, new] values.")
+    )
+    reason = models.CharField(_("reason"), max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = _("change record")
+        verbose_name_plural = _("change records")
+        ordering = ["-at", "-pk"]
+        indexes = [
+            models.Index(fields=["content_type", "object_id", "-at"], name="core_change_object_at"),
+            models.Index(fields=["-at"], name="core_change_at"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_action_display()} {self.object_repr} at {self.at:%Y-%m-%d %H:%M}"

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
+from interchange.accounts.models import Role
 from interchange.core import demo as core_demo
 
 # Demo only: printed by `make demo`, refused outside DEBUG by the command.
@@ -27,7 +28,12 @@ def load() -> list[Login]:
     user_model = get_user_model()
     admin, _created = user_model.objects.get_or_create(
         username="admin",
-        defaults={"first_name": "Ada", "last_name": "Admin", "email": "admin@example.org"},
+        defaults={
+            "first_name": "Ada",
+            "last_name": "Admin",
+            "email": "admin@example.org",
+            "role": Role.ADMINISTRATOR,
+        },
     )
     admin.is_staff = True
     admin.is_superuser = True

@@ -1,0 +1,101 @@
+"""Idempotency keys: a repeated request gets the first response and changes nothing.
+
+The edges (Open311 and the supplier API) call `begin` before doing the work
+and `finish` with the response, both inside the request's transaction, so a
+failed request leaves no key behind and can be retried.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from interchange.core.models import IdempotencyKey
+
+KEEP_FOR = timedelta(hours=24)
+
+
+def fingerprint(*parts: bytes | str) -> str:
+    """A SHA-256 over the request's identifying parts (method, path, body…)."""
+    digest = hashlib.sha256()
+    for part in parts:
+        data = part.encode() if isinstance(part, str) else part
+        digest.update(len(data).to_bytes(8, "big"))
+        digest.update(data)
+    return digest.hexdigest()
+
+
+@dataclass(frozen=True)
+class SavedResponse:
+    status_code: int
+    headers: dict[str, str]
+    body: bytes
+
+
+class IdempotencyConflict(Exception):
+    """The key was used before with a different request (or that request is still running)."""
+
+    def __init__(self, message: str, *, in_progress: bool = False) -> None:
+        super().__init__(message)
+        self.in_progress = in_progress
+
+
+def begin(
+    *, scope: str, key: str, request_fingerprint: str, at: datetime | None = None
+) -> SavedResponse | IdempotencyKey:
+    """The saved first response for a repeat; else a new in-progress key to `finish`.
+
+    Raises IdempotencyConflict when the key came with another request, or when
+    the first request with it has not finished yet.
+    """
+    at = at or timezone.now()
+    existing = (
+        IdempotencyKey.objects.select_for_update()
+        .filter(scope=scope, key=key, expires_at__gt=at)
+        .first()
+    )
+    if existing is None:
+        IdempotencyKey.objects.filter(scope=scope, key=key, expires_at__lte=at).delete()
+        try:
+            with transaction.atomic():
+                return IdempotencyKey.objects.create(
+                    scope=scope,
+                    key=key,
+                    fingerprint=request_fingerprint,
+                    created_at=at,
+                    expires_at=at + KEEP_FOR,
+                )
+        except IntegrityError:
+            # Another request with the same key got in first; treat this one as its repeat.
+            existing = IdempotencyKey.objects.select_for_update().get(scope=scope, key=key)
+    if existing.fingerprint != request_fingerprint:
+        raise IdempotencyConflict("This idempotency key was already used with a different request.")
+    if existing.status_code is None:
+        raise IdempotencyConflict(
+            "A request with this idempotency key is still being processed.", in_progress=True
+        )
+    return SavedResponse(
+        status_code=existing.status_code,
+        headers=dict(existing.response_headers),
+        body=bytes(existing.response_body),
+    )
+
+
+def finish(
+    record: IdempotencyKey, *, status_code: int, headers: dict[str, str], body: bytes
+) -> None:
+    """Save the first response so repeats get it."""
+    record.status_code = status_code
+    record.response_headers = headers
+    record.response_body = body
+    record.save(update_fields=["status_code", "response_headers", "response_body"])
+
+
+def purge_expired(*, at: datetime | None = None) -> int:
+    """Delete keys past their 24 hours; returns how many."""
+    deleted, _ = IdempotencyKey.objects.filter(expires_at__lte=at or timezone.now()).delete()
+    return deleted

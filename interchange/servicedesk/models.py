@@ -1,0 +1,439 @@
+"""Tickets, their timeline (which is also the outbox), links, attachments, followers and feedback.
+
+Every change to a ticket goes through `servicedesk.services`, which writes the
+change and its timeline event in one transaction; nothing here has rules in
+`save()`.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from interchange.accounts.models import ApiKey
+from interchange.catalogue.models import Area, Service
+from interchange.core.priorities import Level, Priority
+from interchange.suppliers.models import Supplier
+
+REFERENCE_DIGITS = 6
+
+
+class TicketType(models.TextChoices):
+    INCIDENT = "incident", _("Incident")
+    REQUEST = "request", _("Service request")
+    PROBLEM = "problem", _("Problem")
+    CHANGE = "change", _("Change")
+
+
+REFERENCE_PREFIX = {
+    TicketType.INCIDENT: "INC",
+    TicketType.REQUEST: "REQ",
+    TicketType.PROBLEM: "PRB",
+    TicketType.CHANGE: "CHG",
+}
+
+
+class Status(models.TextChoices):
+    NEW = "new", _("New")
+    ASSIGNED = "assigned", _("Assigned")
+    IN_PROGRESS = "in_progress", _("In progress")
+    WAITING_RESIDENT = "waiting_resident", _("Waiting on resident")
+    WAITING_THIRD_PARTY = "waiting_third_party", _("Waiting on third party")
+    RESOLVED = "resolved", _("Resolved")
+    CLOSED = "closed", _("Closed")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+OPEN_STATUSES = frozenset(
+    {
+        Status.NEW,
+        Status.ASSIGNED,
+        Status.IN_PROGRESS,
+        Status.WAITING_RESIDENT,
+        Status.WAITING_THIRD_PARTY,
+    }
+)
+WAITING_STATUSES = frozenset({Status.WAITING_RESIDENT, Status.WAITING_THIRD_PARTY})
+
+
+class Channel(models.TextChoices):
+    WEB = "web", _("Web")
+    OPEN311 = "open311", _("Open311")
+    PHONE = "phone", _("Phone")
+    WALK_IN = "walk_in", _("Walk-in")
+    EMAIL = "email", _("Email")
+    STAFF = "staff", _("Staff")
+    SUPPLIER_API = "supplier_api", _("Supplier API")
+    MONITORING = "monitoring", _("Monitoring")
+
+
+class ContactPreference(models.TextChoices):
+    EMAIL = "email", _("Email")
+    PHONE = "phone", _("Phone")
+    NONE = "none", _("No updates")
+
+
+class ResolutionCode(models.TextChoices):
+    FIXED = "fixed", _("Fixed")
+    WORKAROUND = "workaround", _("Workaround given")
+    NO_FAULT_FOUND = "no_fault_found", _("No fault found")
+    DUPLICATE = "duplicate", _("Duplicate")
+    NOT_COUNCIL = "not_councils_responsibility", _("Not the council's responsibility")
+    NO_FURTHER_ACTION = "no_further_action", _("No further action")
+    REQUEST_FULFILLED = "fulfilled", _("Request fulfilled")
+    CHANGE_IMPLEMENTED = "implemented", _("Change implemented")
+
+
+class Ticket(models.Model):
+    type = models.CharField(_("type"), max_length=10, choices=TicketType.choices)
+    title = models.CharField(_("title"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+    service = models.ForeignKey(
+        Service, on_delete=models.PROTECT, related_name="tickets", verbose_name=_("service")
+    )
+    channel = models.CharField(_("channel"), max_length=15, choices=Channel.choices)
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.NEW
+    )
+    impact = models.CharField(_("impact"), max_length=6, choices=Level.choices)
+    urgency = models.CharField(_("urgency"), max_length=6, choices=Level.choices)
+    priority = models.PositiveSmallIntegerField(_("priority"), choices=Priority.choices)
+    priority_overridden = models.BooleanField(_("priority set by hand"), default=False)
+    priority_reason = models.CharField(_("reason for priority"), max_length=500, blank=True)
+
+    # Who holds it: a supplier, or the integrator desk when empty.
+    holder_supplier = models.ForeignKey(
+        Supplier,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="held_tickets",
+        verbose_name=_("held by supplier"),
+    )
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="assigned_tickets",
+        verbose_name=_("assigned to"),
+    )
+    supplier_reference = models.CharField(_("supplier's reference"), max_length=100, blank=True)
+    acknowledged_at = models.DateTimeField(_("acknowledged"), null=True, blank=True)
+    resolution_code = models.CharField(
+        _("resolution"), max_length=30, choices=ResolutionCode.choices, blank=True
+    )
+    resolution_note = models.TextField(_("resolution note"), blank=True)
+    major_incident = models.BooleanField(_("major incident"), default=False)
+
+    # The reporter: personal data, shown only to roles that may see it.
+    reporter_first_name = models.CharField(_("first name"), max_length=100, blank=True)
+    reporter_last_name = models.CharField(_("last name"), max_length=100, blank=True)
+    reporter_email = models.EmailField(_("email"), blank=True)
+    reporter_phone = models.CharField(_("phone"), max_length=40, blank=True)
+    reporter_contact_preference = models.CharField(
+        _("preferred contact"),
+        max_length=10,
+        choices=ContactPreference.choices,
+        default=ContactPreference.EMAIL,
+    )
+    reporter_account = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="reported_tickets",
+        verbose_name=_("reporter's account"),
+    )
+    reporter_anonymous = models.BooleanField(
+        _("anonymous"), default=False, help_text=_("Never show the reporter's name publicly.")
+    )
+    # SHA-256 of the secret in the reporter's private link; the secret itself is never stored.
+    private_token_hash = models.CharField(max_length=64, unique=True, null=True, blank=True)
+
+    latitude = models.FloatField(_("latitude"), null=True, blank=True)
+    longitude = models.FloatField(_("longitude"), null=True, blank=True)
+    address = models.CharField(_("address"), max_length=500, blank=True)
+    address_id = models.CharField(_("address id (UPRN)"), max_length=50, blank=True)
+    area = models.ForeignKey(
+        Area,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="tickets",
+        verbose_name=_("area"),
+    )
+    answers = models.JSONField(_("answers"), default=dict, blank=True)
+
+    created_at = models.DateTimeField(_("created"))
+    updated_at = models.DateTimeField(_("updated"))
+    resolved_at = models.DateTimeField(_("resolved"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+    version = models.PositiveIntegerField(_("version"), default=1)
+
+    class Meta:
+        verbose_name = _("ticket")
+        verbose_name_plural = _("tickets")
+        indexes = [
+            models.Index(fields=["status", "-created_at", "-id"], name="sd_ticket_status_created"),
+            models.Index(
+                fields=["holder_supplier", "status", "-created_at", "-id"],
+                name="sd_ticket_holder_status",
+            ),
+            models.Index(fields=["assignee", "status"], name="sd_ticket_assignee_status"),
+            models.Index(
+                fields=["service", "-created_at", "-id"], name="sd_ticket_service_created"
+            ),
+            models.Index(fields=["area", "-created_at"], name="sd_ticket_area_created"),
+            models.Index(fields=["-updated_at", "-id"], name="sd_ticket_updated"),
+            models.Index(fields=["priority", "status"], name="sd_ticket_priority_status"),
+            models.Index(fields=["channel", "-created_at"], name="sd_ticket_channel_created"),
+            models.Index(
+                fields=["-created_at", "-id"],
+                condition=Q(major_incident=True),
+                name="sd_ticket_major",
+            ),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(priority__gte=1, priority__lte=4), name="sd_ticket_priority_range"
+            ),
+            models.CheckConstraint(
+                condition=(
+                    Q(latitude__isnull=True, longitude__isnull=True)
+                    | Q(
+                        latitude__gte=-90,
+                        latitude__lte=90,
+                        longitude__gte=-180,
+                        longitude__lte=180,
+                    )
+                ),
+                name="sd_ticket_location",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reference} {self.title}"
+
+    @property
+    def reference(self) -> str:
+        """The public reference: type prefix and the id, at least six digits (INC-004213)."""
+        return f"{REFERENCE_PREFIX[TicketType(self.type)]}-{self.pk:0{REFERENCE_DIGITS}d}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+    @property
+    def held_by_desk(self) -> bool:
+        return self.holder_supplier_id is None
+
+    @property
+    def reporter_name(self) -> str:
+        return f"{self.reporter_first_name} {self.reporter_last_name}".strip()
+
+
+class TicketEvent(models.Model):
+    """One change on a ticket's append-only timeline; also the outbox the dispatcher reads."""
+
+    class Kind(models.TextChoices):
+        OPENED = "opened", _("Opened")
+        ROUTED = "routed", _("Routed")
+        ASSIGNED = "assigned", _("Assigned")
+        ACKNOWLEDGED = "acknowledged", _("Acknowledged")
+        STATUS_CHANGED = "status_changed", _("Status changed")
+        WAITING = "waiting", _("Waiting")
+        RESUMED = "resumed", _("Resumed")
+        RESOLVED = "resolved", _("Resolved")
+        CLOSED = "closed", _("Closed")
+        REOPENED = "reopened", _("Reopened")
+        CANCELLED = "cancelled", _("Cancelled")
+        DUPLICATE = "duplicate", _("Marked duplicate")
+        LINKED = "linked", _("Linked")
+        PRIORITY_CHANGED = "priority_changed", _("Priority changed")
+        NOTE = "note", _("Note")
+        SUPPLIER_REFERENCE = "supplier_reference", _("Supplier reference set")
+        MAJOR_INCIDENT = "major_incident", _("Major incident changed")
+        ATTACHMENT = "attachment", _("Attachment added")
+        FOLLOWER = "follower", _("Follower added")
+        SATISFACTION = "satisfaction", _("Satisfaction recorded")
+        DETAILS_CHANGED = "details_changed", _("Details changed")
+        # Raised by the SLA clocks (issue: clocks); here so the timeline knows every kind.
+        SLA_WARNING = "sla_warning", _("SLA breach warning")
+        SLA_BREACH = "sla_breach", _("SLA breached")
+
+    class ActorKind(models.TextChoices):
+        PERSON = "person", _("Person")
+        API_KEY = "api_key", _("API key")
+        SYSTEM = "system", _("System")
+        RESIDENT = "resident", _("Resident")
+
+    ticket = models.ForeignKey(
+        Ticket, on_delete=models.CASCADE, related_name="events", verbose_name=_("ticket")
+    )
+    # The ticket's version after this change: the events of a ticket are numbered 1, 2, 3…
+    sequence = models.PositiveIntegerField(_("sequence"))
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    at = models.DateTimeField(_("when"))
+    actor_kind = models.CharField(_("actor kind"), max_length=10, choices=ActorKind.choices)
+    actor_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("person"),
+    )
+    actor_key = models.ForeignKey(
+        ApiKey,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("API key"),
+    )
+    actor_label = models.CharField(_("actor"), max_length=200, blank=True)
+    old = models.JSONField(_("old values"), default=dict, blank=True)
+    new = models.JSONField(_("new values"), default=dict, blank=True)
+    reason = models.TextField(_("reason"), blank=True)
+    public = models.BooleanField(_("public"), default=False)
+    dispatched_at = models.DateTimeField(_("dispatched"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("timeline event")
+        verbose_name_plural = _("timeline events")
+        ordering = ["ticket", "sequence"]
+        constraints = [
+            models.UniqueConstraint(fields=["ticket", "sequence"], name="sd_event_ticket_sequence"),
+        ]
+        indexes = [
+            models.Index(
+                fields=["id"], condition=Q(dispatched_at__isnull=True), name="sd_event_undispatched"
+            ),
+            models.Index(fields=["kind", "at"], name="sd_event_kind_at"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.ticket_id}#{self.sequence} {self.kind}"
+
+
+class TicketLink(models.Model):
+    class Kind(models.TextChoices):
+        PROBLEM = "problem", _("Caused by problem")
+        DUPLICATE_OF = "duplicate_of", _("Duplicate of")
+        RELATED = "related", _("Related to")
+
+    from_ticket = models.ForeignKey(
+        Ticket, on_delete=models.CASCADE, related_name="links_out", verbose_name=_("ticket")
+    )
+    to_ticket = models.ForeignKey(
+        Ticket, on_delete=models.CASCADE, related_name="links_in", verbose_name=_("linked ticket")
+    )
+    kind = models.CharField(_("kind"), max_length=15, choices=Kind.choices)
+    created_at = models.DateTimeField(_("created"))
+
+    class Meta:
+        verbose_name = _("ticket link")
+        verbose_name_plural = _("ticket links")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["from_ticket", "to_ticket", "kind"], name="sd_link_unique"
+            ),
+            models.CheckConstraint(
+                condition=~Q(from_ticket=models.F("to_ticket")), name="sd_link_not_self"
+            ),
+        ]
+        indexes = [models.Index(fields=["to_ticket", "kind"], name="sd_link_to_kind")]
+
+    def __str__(self) -> str:
+        return f"{self.from_ticket_id} {self.kind} {self.to_ticket_id}"
+
+
+class Attachment(models.Model):
+    ticket = models.ForeignKey(
+        Ticket, on_delete=models.CASCADE, related_name="attachments", verbose_name=_("ticket")
+    )
+    file = models.FileField(_("file"), upload_to="attachments/%Y/%m/")
+    original_name = models.CharField(_("file name"), max_length=255)
+    content_type = models.CharField(_("type"), max_length=100)
+    size = models.PositiveBigIntegerField(_("size (bytes)"))
+    sha256 = models.CharField(_("SHA-256"), max_length=64, db_index=True)
+    public = models.BooleanField(_("public"), default=False)
+    uploaded_at = models.DateTimeField(_("uploaded"))
+    event = models.OneToOneField(
+        TicketEvent, on_delete=models.PROTECT, related_name="attachment", null=True, blank=True
+    )
+
+    class Meta:
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
+        ordering = ["ticket", "uploaded_at"]
+
+    def __str__(self) -> str:
+        return self.original_name
+
+
+class Follower(models.Model):
+    """A resident who follows a report instead of reporting it again."""
+
+    ticket = models.ForeignKey(
+        Ticket, on_delete=models.CASCADE, related_name="followers", verbose_name=_("ticket")
+    )
+    name = models.CharField(_("name"), max_length=200, blank=True)
+    email = models.EmailField(_("email"))
+    unsubscribe_token_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(_("started following"))
+    unsubscribed_at = models.DateTimeField(_("stopped following"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("follower")
+        verbose_name_plural = _("followers")
+        constraints = [
+            models.UniqueConstraint(fields=["ticket", "email"], name="sd_follower_once"),
+        ]
+
+    def __str__(self) -> str:
+        return self.email
+
+
+class SatisfactionResponse(models.Model):
+    ticket = models.ForeignKey(
+        Ticket, on_delete=models.CASCADE, related_name="satisfaction", verbose_name=_("ticket")
+    )
+    score = models.PositiveSmallIntegerField(_("score (1–5)"))
+    comment = models.TextField(_("comment"), blank=True)
+    at = models.DateTimeField(_("when"))
+
+    class Meta:
+        verbose_name = _("satisfaction response")
+        verbose_name_plural = _("satisfaction responses")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(score__gte=1, score__lte=5), name="sd_satisfaction_score"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.ticket_id}: {self.score}"
+
+
+class SearchDocument(models.Model):
+    """The text a ticket is found by (reference, title, description, notes, reporter).
+
+    On PostgreSQL a stored tsvector with a GIN index sits beside it (added by migration);
+    on SQLite an FTS5 table mirrors it. Kept current by `servicedesk.search`.
+    """
+
+    ticket = models.OneToOneField(
+        Ticket, on_delete=models.CASCADE, primary_key=True, related_name="search_document"
+    )
+    body = models.TextField()
+
+    class Meta:
+        verbose_name = _("search document")
+        verbose_name_plural = _("search documents")
+
+    def __str__(self) -> str:
+        return str(self.ticket_id)
