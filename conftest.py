@@ -13,6 +13,8 @@ from urllib.parse import urlsplit
 
 import pytest
 
+pytest_plugins = ["interchange.testing.people"]
+
 ROOT = Path(__file__).resolve().parent
 AXE_SCRIPT = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]

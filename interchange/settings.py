@@ -7,6 +7,7 @@ ALLOWED_HOSTS and leaves DEBUG off. README.md lists every variable.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import dj_database_url
@@ -124,6 +125,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache: shared by every process (rate limits, lockouts) -----------------
 REDIS_URL = env_str("REDIS_URL")
+CACHES: dict[str, dict[str, Any]]
 if REDIS_URL:
     CACHES = {
         "default": {
@@ -138,6 +140,8 @@ else:
             "BACKEND": "django.core.cache.backends.db.DatabaseCache",
             "LOCATION": "interchange_cache",
             "KEY_PREFIX": "interchange",
+            # Culling at the default 300 entries would drop live lockout and rate counters.
+            "OPTIONS": {"MAX_ENTRIES": 200_000, "CULL_FREQUENCY": 10},
         }
     }
 
@@ -194,6 +198,12 @@ SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 if env_bool("BEHIND_TLS_PROXY", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# --- Service desk -----------------------------------------------------------
+# A closed ticket may be reopened within this many days of closing.
+TICKET_REOPEN_WINDOW_DAYS = env_int("TICKET_REOPEN_WINDOW_DAYS", 14)
+# Largest upload accepted on a ticket (photos are re-encoded, which only shrinks them).
+ATTACHMENT_MAX_BYTES = env_int("ATTACHMENT_MAX_MB", 10) * 1024 * 1024
 
 # --- Maps -------------------------------------------------------------------
 # Pages draw their own map markers and text; tiles are decoration, so no page

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from django.contrib.auth.models import AbstractUser
+from datetime import datetime
+from typing import Any, ClassVar
+
+from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -25,6 +28,40 @@ SUPPLIER_ROLES = frozenset({Role.SUPPLIER_AGENT, Role.SUPPLIER_ADMIN})
 INTEGRATOR_ROLES = frozenset({Role.INTEGRATOR_AGENT, Role.INTEGRATOR_LEAD, Role.ADMINISTRATOR})
 
 
+def _require_role(fields: dict[str, Any]) -> None:
+    if fields.get("role") not in Role.values:
+        raise ValueError(f"A role is required, one of {', '.join(Role.values)}.")
+
+
+class PersonManager(UserManager["User"]):
+    """`create_user` insists on a role, so nobody exists who fits no part of the access rules."""
+
+    # Migrations get a plain manager; they must not depend on this module.
+    use_in_migrations = False
+
+    def create_user(
+        self,
+        username: str,
+        email: str | None = None,
+        password: str | None = None,
+        **extra_fields: Any,
+    ) -> User:
+        _require_role(extra_fields)
+        return super().create_user(username, email, password, **extra_fields)
+
+    def create_superuser(
+        self,
+        username: str,
+        email: str | None = None,
+        password: str | None = None,
+        **extra_fields: Any,
+    ) -> User:
+        # `createsuperuser` asks for no role; whoever runs it is an administrator.
+        extra_fields.setdefault("role", Role.ADMINISTRATOR)
+        _require_role(extra_fields)
+        return super().create_superuser(username, email, password, **extra_fields)
+
+
 class User(AbstractUser):
     """A member of council staff or of a supplier; residents never sign in."""
 
@@ -39,10 +76,17 @@ class User(AbstractUser):
         help_text=_("Required for supplier roles, empty for council staff."),
     )
 
+    objects: ClassVar[PersonManager] = PersonManager()
+
     class Meta:
         verbose_name = _("person")
         verbose_name_plural = _("people")
         constraints = [
+            models.CheckConstraint(
+                condition=Q(role__in=Role.values),
+                name="accounts_user_has_a_role",
+                violation_error_message=_("Choose a role."),
+            ),
             models.CheckConstraint(
                 condition=(
                     Q(role__in=sorted(SUPPLIER_ROLES), supplier__isnull=False)
@@ -73,6 +117,12 @@ class ApiKey(models.Model):
     class Kind(models.TextChoices):
         OPEN311_CLIENT = "open311_client", _("Open311 client application")
         SUPPLIER_SYSTEM = "supplier_system", _("Supplier system")
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", _("Active")
+        RETIRING = "retiring", _("Replaced, works until it expires")
+        EXPIRED = "expired", _("Expired")
+        REVOKED = "revoked", _("Revoked")
 
     name = models.CharField(_("name"), max_length=200)
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
@@ -131,3 +181,21 @@ class ApiKey(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix})"
+
+    def is_usable(self, at: datetime) -> bool:
+        """Whether the key opens the API at `at`: neither revoked nor expired by then, and
+        for a supplier system, its supplier still active."""
+        revoked = self.revoked_at is not None and self.revoked_at <= at
+        expired = self.expires_at is not None and self.expires_at <= at
+        retired_supplier = self.supplier is not None and not self.supplier.active
+        return not (revoked or expired or retired_supplier)
+
+    def status(self, at: datetime) -> ApiKey.Status:
+        """Revoked, expired, retiring (rotated, in its grace period) or active."""
+        if self.revoked_at is not None and self.revoked_at <= at:
+            return ApiKey.Status.REVOKED
+        if self.expires_at is not None and self.expires_at <= at:
+            return ApiKey.Status.EXPIRED
+        if hasattr(self, "replaced_by"):
+            return ApiKey.Status.RETIRING
+        return ApiKey.Status.ACTIVE

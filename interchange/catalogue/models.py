@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -108,6 +109,15 @@ class Question(models.Model):
         default=True,
         help_text=_("Untick for information shown to the person, with no answer asked."),
     )
+    missing_message = models.CharField(
+        _("message when not answered"),
+        max_length=300,
+        blank=True,
+        help_text=_(
+            "For example “Enter how deep the pothole is”. Leave empty for a message built "
+            "from the question."
+        ),
+    )
     order = models.PositiveSmallIntegerField(_("order"), default=0)
 
     class Meta:
@@ -120,6 +130,17 @@ class Question(models.Model):
 
     def __str__(self) -> str:
         return self.label
+
+    def clean(self) -> None:
+        if self.required and not self.variable:
+            raise ValidationError(
+                {"required": _("Information shown to people cannot require an answer.")},
+                code="required_information",
+            )
+
+    @property
+    def has_choices(self) -> bool:
+        return self.datatype in {self.Datatype.SINGLE_CHOICE, self.Datatype.MULTIPLE_CHOICE}
 
 
 class QuestionChoice(models.Model):

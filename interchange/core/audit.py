@@ -32,9 +32,15 @@ def _plain(value: Any) -> Any:
 
 
 def snapshot(instance: models.Model) -> dict[str, Any]:
-    """The instance's concrete fields and many-to-many ids as JSON-friendly values."""
+    """The instance's concrete fields and many-to-many ids as JSON-friendly values.
+
+    auto_now stamps are left out: they change on every save and say nothing about what
+    changed, so "saved with no change" records nothing.
+    """
     data: dict[str, Any] = {}
     for field in instance._meta.concrete_fields:
+        if getattr(field, "auto_now", False):
+            continue
         data[field.attname] = _plain(field.value_from_object(instance))
     if instance.pk is not None:
         for m2m in instance._meta.many_to_many:

@@ -1,8 +1,11 @@
 """Idempotency keys: a repeated request gets the first response and changes nothing.
 
-The edges (Open311 and the supplier API) call `begin` before doing the work
-and `finish` with the response, both inside the request's transaction, so a
-failed request leaves no key behind and can be retried.
+The edges (Open311 and the supplier API) call `begin` before doing the work and `finish`
+with the response, both inside the request's transaction. A failed request then leaves no
+key behind and can be retried, and a repeat that arrives while the first is still running
+waits for it (its row is not committed yet) and then gets its response. Work too long to
+hold a transaction may commit `begin` on its own instead: repeats meanwhile get an
+in-progress conflict, and a crash leaves the key in progress until it expires.
 """
 
 from __future__ import annotations
@@ -13,10 +16,12 @@ from datetime import datetime, timedelta
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from interchange.core.models import IdempotencyKey
 
 KEEP_FOR = timedelta(hours=24)
+MAX_KEY_LENGTH = IdempotencyKey._meta.get_field("key").max_length or 255
 
 
 def fingerprint(*parts: bytes | str) -> str:
@@ -49,34 +54,42 @@ def begin(
 ) -> SavedResponse | IdempotencyKey:
     """The saved first response for a repeat; else a new in-progress key to `finish`.
 
-    Raises IdempotencyConflict when the key came with another request, or when
-    the first request with it has not finished yet.
+    Raises IdempotencyConflict when the key came with another request, or when the first
+    request with it has not finished; ValueError for an empty or over-long key.
     """
+    if not key or len(key) > MAX_KEY_LENGTH:
+        raise ValueError(f"an idempotency key has 1 to {MAX_KEY_LENGTH} characters")
     at = at or timezone.now()
-    existing = (
-        IdempotencyKey.objects.select_for_update()
-        .filter(scope=scope, key=key, expires_at__gt=at)
-        .first()
-    )
-    if existing is None:
-        IdempotencyKey.objects.filter(scope=scope, key=key, expires_at__lte=at).delete()
-        try:
-            with transaction.atomic():
-                return IdempotencyKey.objects.create(
-                    scope=scope,
-                    key=key,
-                    fingerprint=request_fingerprint,
-                    created_at=at,
-                    expires_at=at + KEEP_FOR,
-                )
-        except IntegrityError:
-            # Another request with the same key got in first; treat this one as its repeat.
-            existing = IdempotencyKey.objects.select_for_update().get(scope=scope, key=key)
+    with transaction.atomic():
+        existing = (
+            IdempotencyKey.objects.select_for_update()
+            .filter(scope=scope, key=key, expires_at__gt=at)
+            .first()
+        )
+        if existing is None:
+            IdempotencyKey.objects.filter(scope=scope, key=key, expires_at__lte=at).delete()
+            try:
+                # A savepoint: on PostgreSQL a concurrent insert of the same key waits here
+                # until the other transaction ends, then fails if that one committed.
+                with transaction.atomic():
+                    return IdempotencyKey.objects.create(
+                        scope=scope,
+                        key=key,
+                        fingerprint=request_fingerprint,
+                        created_at=at,
+                        expires_at=at + KEEP_FOR,
+                    )
+            except IntegrityError:
+                # The other request committed first; this one is its repeat.
+                existing = IdempotencyKey.objects.select_for_update().get(scope=scope, key=key)
     if existing.fingerprint != request_fingerprint:
-        raise IdempotencyConflict("This idempotency key was already used with a different request.")
+        raise IdempotencyConflict(
+            _("This idempotency key was already used with a different request.")
+        )
     if existing.status_code is None:
         raise IdempotencyConflict(
-            "A request with this idempotency key is still being processed.", in_progress=True
+            _("A request with this idempotency key is still being processed. Try again later."),
+            in_progress=True,
         )
     return SavedResponse(
         status_code=existing.status_code,

@@ -7,6 +7,8 @@ change and its timeline event in one transaction; nothing here has rules in
 
 from __future__ import annotations
 
+import hashlib
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -18,6 +20,11 @@ from interchange.core.priorities import Level, Priority
 from interchange.suppliers.models import Supplier
 
 REFERENCE_DIGITS = 6
+
+
+def hash_token(token: str) -> str:
+    """The SHA-256 (hex) a secret link token is stored and looked up by."""
+    return hashlib.sha256(token.encode()).hexdigest()
 
 
 class TicketType(models.TextChoices):
@@ -121,7 +128,12 @@ class Ticket(models.Model):
         verbose_name=_("assigned to"),
     )
     supplier_reference = models.CharField(_("supplier's reference"), max_length=100, blank=True)
+    # The first acknowledgement of all (the end-to-end response clock), set once.
     acknowledged_at = models.DateTimeField(_("acknowledged"), null=True, blank=True)
+    # The current holder's acknowledgement (its own response clock); cleared on every handover.
+    holder_acknowledged_at = models.DateTimeField(
+        _("acknowledged by holder"), null=True, blank=True
+    )
     resolution_code = models.CharField(
         _("resolution"), max_length=30, choices=ResolutionCode.choices, blank=True
     )
@@ -295,6 +307,21 @@ class TicketEvent(models.Model):
         verbose_name=_("API key"),
     )
     actor_label = models.CharField(_("actor"), max_length=200, blank=True)
+    # The ticket's state after this change, on every event, so the SLA clocks and holder
+    # segments are a fold over plain columns rather than a replay of the old/new diffs.
+    status = models.CharField(_("status after"), max_length=20, choices=Status.choices)
+    holder_supplier = models.ForeignKey(
+        Supplier,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("holder after (empty: integrator desk)"),
+        # Read per ticket, never by supplier across the timeline; an index would only cost.
+        db_index=False,
+    )
+    priority = models.PositiveSmallIntegerField(_("priority after"), choices=Priority.choices)
+    holder_acknowledged = models.BooleanField(_("holder had acknowledged"), default=False)
     old = models.JSONField(_("old values"), default=dict, blank=True)
     new = models.JSONField(_("new values"), default=dict, blank=True)
     reason = models.TextField(_("reason"), blank=True)
@@ -437,3 +464,26 @@ class SearchDocument(models.Model):
 
     def __str__(self) -> str:
         return str(self.ticket_id)
+
+
+class TicketHolding(models.Model):
+    """A supplier that has held the ticket: it keeps read-only access to its own history."""
+
+    ticket = models.ForeignKey(
+        Ticket, on_delete=models.CASCADE, related_name="holdings", verbose_name=_("ticket")
+    )
+    supplier = models.ForeignKey(
+        Supplier, on_delete=models.PROTECT, related_name="+", verbose_name=_("supplier")
+    )
+    first_held_at = models.DateTimeField(_("first held"))
+
+    class Meta:
+        verbose_name = _("ticket holding")
+        verbose_name_plural = _("ticket holdings")
+        constraints = [
+            # Leads with the supplier: the visibility scope looks up (supplier, ticket).
+            models.UniqueConstraint(fields=["supplier", "ticket"], name="sd_holding_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.supplier_id} held {self.ticket_id}"

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import date
+
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
@@ -105,6 +108,32 @@ class Contract(models.Model):
 
     def __str__(self) -> str:
         return f"{self.reference} – {self.title}"
+
+    def clean(self) -> None:
+        """Break dates are ISO dates (YYYY-MM-DD) inside the contract's term, kept sorted."""
+        if not isinstance(self.break_dates, list):
+            raise ValidationError(
+                {"break_dates": _('Give the break dates as a list, like ["2027-03-31"].')}
+            )
+        days = []
+        for value in self.break_dates:
+            try:
+                days.append(date.fromisoformat(value))
+            except (TypeError, ValueError):
+                message = _("%(value)s is not a date like 2027-03-31.")
+                raise ValidationError(
+                    {"break_dates": ValidationError(message, params={"value": value})}
+                ) from None
+        if self.start_date and self.end_date:
+            for day in days:
+                if not self.start_date <= day <= self.end_date:
+                    message = _(
+                        "The break date %(day)s is outside the contract, which runs "
+                        "from %(start)s to %(end)s."
+                    )
+                    params = {"day": day, "start": self.start_date, "end": self.end_date}
+                    raise ValidationError({"break_dates": ValidationError(message, params=params)})
+        self.break_dates = [day.isoformat() for day in sorted(set(days))]
 
 
 class SlaPolicy(models.Model):

@@ -23,6 +23,7 @@ def primary_navigation(request: HttpRequest) -> list[NavItem]:
         (_("Home"), reverse("web:staff-home"), True),
         (_("Business calendars"), reverse("web:calendar-list"), True),
         (_("Administration"), reverse("admin:index"), request.user.is_staff),
+        (_("Your account"), reverse("web:accounts:account"), True),
     ]
     path = request.path
     items = []

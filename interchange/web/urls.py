@@ -1,5 +1,5 @@
 from django.contrib.auth import views as auth_views
-from django.urls import path
+from django.urls import include, path
 
 from interchange.web import calendar_views, views
 
@@ -19,6 +19,7 @@ urlpatterns = [
         name="sign-in",
     ),
     path("staff/sign-out", auth_views.LogoutView.as_view(), name="sign-out"),
+    path("staff/account/", include("interchange.accounts.urls")),
     path("staff/calendars/", calendar_views.calendar_list, name="calendar-list"),
     path("staff/calendars/<slug:code>/", calendar_views.calendar_detail, name="calendar-detail"),
 ]

@@ -4,6 +4,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from playwright.sync_api import expect
 
+from interchange.accounts.models import Role
 from interchange.core import demo as core_demo
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -14,7 +15,9 @@ PASSWORD = "calendar-pass-2026"
 @pytest.fixture
 def lead(db):
     core_demo.load()
-    return get_user_model().objects.create_user("lead", password=PASSWORD)
+    return get_user_model().objects.create_user(
+        "lead", role=Role.INTEGRATOR_LEAD, password=PASSWORD
+    )
 
 
 def sign_in(page, base_url):

@@ -3,6 +3,7 @@
 import pytest
 from django.contrib.auth import get_user_model
 
+from interchange.accounts.models import Role
 from interchange.core import demo as core_demo
 
 pytestmark = pytest.mark.django_db
@@ -11,7 +12,9 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def staff_client(client):
     core_demo.load()
-    client.force_login(get_user_model().objects.create_user("agent", password="x" * 16))
+    client.force_login(
+        get_user_model().objects.create_user("agent", role=Role.INTEGRATOR_AGENT, password="x" * 16)
+    )
     return client
 
 

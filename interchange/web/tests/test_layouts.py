@@ -5,6 +5,7 @@ from django.contrib.auth import get_user_model
 from django.template.loader import render_to_string
 from django.test import RequestFactory, override_settings
 
+from interchange.accounts.models import Role
 from interchange.web.navigation import NavItem
 
 pytestmark = pytest.mark.django_db
@@ -55,7 +56,9 @@ def test_staff_pages_send_a_signed_out_person_to_sign_in(client):
 
 
 def test_sign_in_with_a_wrong_password_shows_the_error_summary_and_keeps_you_out(client):
-    get_user_model().objects.create_user("agent", password="right-password-123")
+    get_user_model().objects.create_user(
+        "agent", role=Role.INTEGRATOR_AGENT, password="right-password-123"
+    )
     response = client.post("/staff/sign-in", {"username": "agent", "password": "wrong"})
     html = response.content.decode()
     assert response.status_code == 200
@@ -65,7 +68,9 @@ def test_sign_in_with_a_wrong_password_shows_the_error_summary_and_keeps_you_out
 
 
 def test_staff_sign_in_leads_to_the_staff_layout_with_navigation(client):
-    get_user_model().objects.create_user("agent", password="right-password-123")
+    get_user_model().objects.create_user(
+        "agent", role=Role.INTEGRATOR_AGENT, password="right-password-123"
+    )
     response = client.post(
         "/staff/sign-in", {"username": "agent", "password": "right-password-123"}, follow=True
     )
@@ -78,7 +83,9 @@ def test_staff_sign_in_leads_to_the_staff_layout_with_navigation(client):
 
 
 def test_sign_out_is_a_post_and_ends_the_session(client):
-    user = get_user_model().objects.create_user("agent", password="right-password-123")
+    user = get_user_model().objects.create_user(
+        "agent", role=Role.INTEGRATOR_AGENT, password="right-password-123"
+    )
     client.force_login(user)
     assert client.get("/staff/sign-out").status_code == 405
     response = client.post("/staff/sign-out")
@@ -88,7 +95,7 @@ def test_sign_out_is_a_post_and_ends_the_session(client):
 
 def test_the_staff_layout_marks_the_current_sub_navigation_item():
     request = RequestFactory().get("/staff/")
-    request.user = get_user_model().objects.create_user("agent")
+    request.user = get_user_model().objects.create_user("agent", role=Role.INTEGRATOR_AGENT)
     items = [NavItem("Open", "/q/open", True), NavItem("Closed", "/q/closed", False)]
     html = render_to_string("web/staff/home.html", {"sub_navigation": items}, request=request)
     assert 'class="moj-sub-navigation"' in html

@@ -4,6 +4,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from playwright.sync_api import expect
 
+from interchange.accounts.models import Role
 from interchange.web.demo import DEMO_PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -35,7 +36,9 @@ def test_gov_uk_frontend_javascript_runs_on_the_resident_layout(live_server, pag
 def test_a_staff_member_signs_in_with_the_keyboard_and_sees_the_staff_layout(
     live_server, page, axe
 ):
-    get_user_model().objects.create_user("lead", password=DEMO_PASSWORD, first_name="Lee")
+    get_user_model().objects.create_user(
+        "lead", role=Role.INTEGRATOR_LEAD, password=DEMO_PASSWORD, first_name="Lee"
+    )
     page.goto(live_server.url + "/staff/")
     assert page.url.endswith("/staff/sign-in?next=/staff/")
     page.get_by_label("Username").fill("lead")
