@@ -36,7 +36,7 @@ from interchange.catalogue.models import Area, Service
 from interchange.core.priorities import Level, Priority, priority_for
 from interchange.servicedesk import states
 from interchange.servicedesk.actors import Actor, Resident, System
-from interchange.servicedesk.attachments import PreparedFile
+from interchange.servicedesk.attachments import prepare_upload
 from interchange.servicedesk.errors import NotPermitted, StaleVersion, TicketValidationError
 from interchange.servicedesk.models import (
     Attachment,
@@ -879,14 +879,19 @@ def ticket_attach(
     *,
     ticket: Ticket,
     actor: Actor,
-    file: PreparedFile,
+    name: str,
+    data: bytes,
     public: bool = False,
     at: datetime | None = None,
     expected_version: int | None = None,
 ) -> Attachment:
-    """Store a file checked by `attachments.prepare_upload` on the ticket, through Django's
-    storage, with its own timeline event."""
+    """Check an upload (`attachments.prepare_upload`: real type, size, location stripped,
+    checksum) and store it on the ticket through Django's storage, with its own event.
+
+    Every edge attaches files through this; a bad file raises ValidationError, nothing saved.
+    """
     at = _when(at)
+    file = prepare_upload(name, data)
     with transaction.atomic():
         locked = _lock(ticket, expected_version)
         _check(locked, Action.ADD_ATTACHMENT, actor=actor, at=at)
@@ -914,9 +919,13 @@ def ticket_attach(
             uploaded_at=at,
             event=event,
         )
-        # A rollback after this leaves an orphan file in storage, never a row without a file.
         attachment.file.save(file.name, ContentFile(file.content), save=False)
-        attachment.save()
+        try:
+            attachment.save()
+        except Exception:
+            # Never leave a stored file that no row points at.
+            attachment.file.delete(save=False)
+            raise
     return attachment
 
 

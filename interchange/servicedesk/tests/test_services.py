@@ -3,17 +3,16 @@ it, and that bad input or a stale version changes nothing."""
 
 from __future__ import annotations
 
-import hashlib
 from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from interchange.accounts.models import ApiKey
 from interchange.core.priorities import Level, Priority
 from interchange.servicedesk.actors import Resident, System
-from interchange.servicedesk.attachments import PreparedFile
 from interchange.servicedesk.errors import (
     IllegalTransition,
     NotPermitted,
@@ -582,14 +581,10 @@ def test_an_attachment_is_stored_with_its_own_event(at_a, settings, tmp_path):
             "OPTIONS": {"location": str(tmp_path)},
         },
     }
-    content = b"photo bytes"
-    file = PreparedFile(
-        name="hole.txt",
-        content_type="text/plain",
-        content=content,
-        sha256=hashlib.sha256(content).hexdigest(),
+    content = b"The hole is 20cm deep\n"
+    attachment = ticket_attach(
+        ticket=at_a, actor=Resident(), name="hole.txt", data=content, public=True, at=minutes(1)
     )
-    attachment = ticket_attach(ticket=at_a, actor=Resident(), file=file, public=True, at=minutes(1))
     event = attachment.event
     assert event is not None and (event.kind, event.sequence) == (Kind.ATTACHMENT, 2)
     with Attachment.objects.get().file.open("rb") as stored:
@@ -715,3 +710,11 @@ def test_the_timeline_pages_by_sequence(at_a):
     assert [e.sequence for e in older] == [5, 4, 3]
     public = ticket_timeline(ticket=ticket, public_only=True)
     assert [e.sequence for e in public] == [1, 3, 5, 7]
+
+
+def test_a_bad_upload_is_refused_and_changes_nothing(at_a):
+    with pytest.raises(ValidationError):
+        ticket_attach(ticket=at_a, actor=Resident(), name="hole.jpg", data=b"MZ" + b"0" * 50)
+    at_a.refresh_from_db()
+    assert at_a.version == 1
+    assert not Attachment.objects.exists()

@@ -3,7 +3,6 @@ are refused with a message naming the state and the allowed moves, and change no
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable
 from datetime import date, timedelta
 from typing import Any
@@ -12,7 +11,6 @@ import pytest
 
 from interchange.core.priorities import Level, Priority
 from interchange.servicedesk.actors import System
-from interchange.servicedesk.attachments import PreparedFile
 from interchange.servicedesk.errors import IllegalTransition
 from interchange.servicedesk.models import ResolutionCode, Status, Ticket, TicketLink
 from interchange.servicedesk.services import (
@@ -148,12 +146,8 @@ def perform(world, ticket: Ticket, action: Action) -> Ticket:
         ),
         Action.ADD_NOTE: lambda: ticket_add_note(body="Called the crew", public=False, **kw),
         Action.ADD_ATTACHMENT: lambda: ticket_attach(
-            file=PreparedFile(
-                name="note.txt",
-                content_type="text/plain",
-                content=b"hello",
-                sha256=hashlib.sha256(b"hello").hexdigest(),
-            ),
+            name="note.txt",
+            data=b"hello",
             **kw,
         ),
         Action.LINK: lambda: ticket_link(
