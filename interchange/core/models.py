@@ -322,3 +322,76 @@ class ChangeRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_action_display()} {self.object_repr} at {self.at:%Y-%m-%d %H:%M}"
+
+
+class Job(models.Model):
+    """Work that must happen: claimed by a worker, retried with backoff, failed for a person
+    to see and replay. `locked_until` is the lease a killed worker loses."""
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("Waiting to run")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
+
+    kind = models.CharField(_("kind"), max_length=100)
+    payload = models.JSONField(_("payload"), default=dict, blank=True)
+    state = models.CharField(
+        _("state"), max_length=10, choices=State.choices, default=State.PENDING
+    )
+    attempts = models.PositiveIntegerField(_("attempts"), default=0)
+    max_attempts = models.PositiveIntegerField(_("most attempts"), default=8)
+    next_attempt_at = models.DateTimeField(_("next attempt"))
+    locked_until = models.DateTimeField(_("leased until"), null=True, blank=True)
+    locked_by = models.CharField(_("leased by"), max_length=100, blank=True)
+    last_error = models.TextField(_("last error"), blank=True)
+    # Enqueueing the same key twice makes one job: listeners stay idempotent on replay.
+    dedupe_key = models.CharField(_("deduplication key"), max_length=200, null=True, blank=True)
+    created_at = models.DateTimeField(_("created"))
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("job")
+        verbose_name_plural = _("jobs")
+        indexes = [
+            models.Index(
+                fields=["next_attempt_at", "id"],
+                condition=Q(state="pending"),
+                name="core_job_due",
+            ),
+            models.Index(fields=["state", "kind"], name="core_job_state_kind"),
+        ]
+        constraints = [
+            models.UniqueConstraint(fields=["dedupe_key"], name="core_job_dedupe"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} #{self.pk} ({self.state})"
+
+
+class WorkerHeartbeat(models.Model):
+    """One row per worker process, touched every loop; /readyz reads the freshest."""
+
+    name = models.CharField(_("worker"), max_length=100, unique=True)
+    started_at = models.DateTimeField(_("started"))
+    seen_at = models.DateTimeField(_("last seen"), db_index=True)
+
+    class Meta:
+        verbose_name = _("worker heartbeat")
+        verbose_name_plural = _("worker heartbeats")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class PeriodicRun(models.Model):
+    """When each periodic scan last ran, so several workers run it once per interval."""
+
+    name = models.CharField(_("scan"), max_length=100, unique=True)
+    last_run_at = models.DateTimeField(_("last run"))
+
+    class Meta:
+        verbose_name = _("periodic scan")
+        verbose_name_plural = _("periodic scans")
+
+    def __str__(self) -> str:
+        return self.name
