@@ -70,10 +70,10 @@ def enqueue(
         payload=payload or {},
         max_attempts=max_attempts,
         next_attempt_at=run_at or now,
-        dedupe_key=dedupe_key,
+        dedupe_key=dedupe_key or "",
         created_at=now,
     )
-    if dedupe_key is None:
+    if not dedupe_key:
         job.save()
         return job
     try:

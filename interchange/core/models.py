@@ -345,7 +345,7 @@ class Job(models.Model):
     locked_by = models.CharField(_("leased by"), max_length=100, blank=True)
     last_error = models.TextField(_("last error"), blank=True)
     # Enqueueing the same key twice makes one job: listeners stay idempotent on replay.
-    dedupe_key = models.CharField(_("deduplication key"), max_length=200, null=True, blank=True)
+    dedupe_key = models.CharField(_("deduplication key"), max_length=200, blank=True)
     created_at = models.DateTimeField(_("created"))
     finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
 
@@ -361,7 +361,9 @@ class Job(models.Model):
             models.Index(fields=["state", "kind"], name="core_job_state_kind"),
         ]
         constraints = [
-            models.UniqueConstraint(fields=["dedupe_key"], name="core_job_dedupe"),
+            models.UniqueConstraint(
+                fields=["dedupe_key"], condition=~Q(dedupe_key=""), name="core_job_dedupe"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -85,9 +85,7 @@ class Migration(migrations.Migration):
                 ("last_error", models.TextField(blank=True, verbose_name="last error")),
                 (
                     "dedupe_key",
-                    models.CharField(
-                        blank=True, max_length=200, null=True, verbose_name="deduplication key"
-                    ),
+                    models.CharField(blank=True, max_length=200, verbose_name="deduplication key"),
                 ),
                 ("created_at", models.DateTimeField(verbose_name="created")),
                 (
@@ -107,7 +105,11 @@ class Migration(migrations.Migration):
                     models.Index(fields=["state", "kind"], name="core_job_state_kind"),
                 ],
                 "constraints": [
-                    models.UniqueConstraint(fields=("dedupe_key",), name="core_job_dedupe")
+                    models.UniqueConstraint(
+                        condition=models.Q(("dedupe_key", ""), _negated=True),
+                        fields=("dedupe_key",),
+                        name="core_job_dedupe",
+                    )
                 ],
             },
         ),
