@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "interchange.suppliers",
     "interchange.accounts",
     "interchange.servicedesk",
+    "interchange.frontdoor",
     "interchange.web",
 ]
 AUTH_USER_MODEL = "accounts.User"
@@ -285,3 +286,12 @@ LOGGING = {
         "django.server": {"level": "WARNING" if not DEBUG else "INFO"},
     },
 }
+
+# --- Open311 (the residents' front door for client applications) -----------
+OPEN311_JURISDICTION_ID = env_str("OPEN311_JURISDICTION_ID", "harbourside.gov.uk")
+OPEN311_CONTACT = env_str(
+    "OPEN311_CONTACT", "Email digital@harbourside.gov.uk for help with this API."
+)
+OPEN311_KEY_SERVICE = env_str(
+    "OPEN311_KEY_SERVICE", "Email digital@harbourside.gov.uk to ask for an API key."
+)

@@ -5,6 +5,7 @@ from django.urls import include, path
 
 urlpatterns = [
     path("", include("interchange.core.urls")),
+    path("", include("interchange.frontdoor.urls")),
     path("", include("interchange.web.urls")),
     path("admin/", admin.site.urls),
 ]
