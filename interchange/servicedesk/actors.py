@@ -27,4 +27,14 @@ class Resident:
         return self.label
 
 
-Actor = User | ApiKey | System | Resident
+@dataclass(frozen=True)
+class Public:
+    """Anyone, unauthenticated: sees the public view of reports offered through Open311."""
+
+    label: str = "public"
+
+    def __str__(self) -> str:
+        return self.label
+
+
+Actor = User | ApiKey | System | Resident | Public

@@ -7,7 +7,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from interchange.accounts.models import ApiKey, Role, User
-from interchange.servicedesk.actors import Actor, Resident, System
+from interchange.servicedesk.actors import Actor, Public, Resident, System
 from interchange.servicedesk.models import Ticket, TicketHolding
 
 # Roles that see and change every ticket, with the reporter's details.
@@ -33,14 +33,17 @@ def visible_to(actor: Actor, queryset: QuerySet[Ticket] | None = None) -> QueryS
 
     Integrator staff: all. A supplier's people and systems: what it holds now, plus what it
     held before (read-only, its own history). Service owners: their services' tickets.
-    Commissioners: all, read-only, without personal data. Open311 client applications: the
-    tickets of services offered through Open311 (their public view). Everyone else: none.
+    Commissioners: all, read-only, without personal data. Open311 client applications and
+    the public: the tickets of services offered through Open311 (their public view).
+    Everyone else: none.
     """
     tickets = Ticket.objects.all() if queryset is None else queryset
     if isinstance(actor, System):
         return tickets
     if isinstance(actor, Resident):
         return tickets.none()
+    if isinstance(actor, Public):
+        return tickets.filter(service__open311_exposed=True)
     if isinstance(actor, ApiKey):
         if not actor.is_usable(timezone.now()):
             return tickets.none()

@@ -8,7 +8,7 @@ from django.utils import timezone
 from interchange.accounts.models import ApiKey
 from interchange.catalogue.models import Service
 from interchange.core.priorities import Level, Priority
-from interchange.servicedesk.actors import Resident, System
+from interchange.servicedesk.actors import Public, Resident, System
 from interchange.servicedesk.models import Channel, Ticket, TicketHolding, TicketType
 from interchange.servicedesk.visibility import (
     can_change,
@@ -167,3 +167,9 @@ def test_a_retired_suppliers_systems_lose_access(world, supplier_a):
     )
     supplier_a.active = False
     assert names(visible_to(key)) == []
+
+
+def test_the_public_sees_only_reports_of_services_offered_through_open311(world):
+    assert names(visible_to(Public())) == ["A holds", "B holds", "B holds, A held before"]
+    assert names(changeable_by(Public())) == []
+    assert not can_see_reporter(Public(), world["a"])
