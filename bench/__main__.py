@@ -11,7 +11,7 @@ import django
 from bench.harness import REGISTRY, Measure, format_table, write_results
 
 # Each module registers its benchmarks on import; later issues add theirs here.
-MODULES = ["bench.sla"]
+MODULES = ["bench.sla", "bench.clocks", "bench.seed"]
 
 
 def main(argv: list[str]) -> int:

@@ -50,8 +50,10 @@ INSTALLED_APPS = [
     "interchange.suppliers",
     "interchange.accounts",
     "interchange.servicedesk",
+    "interchange.notifications",
     "interchange.frontdoor",
     "interchange.web",
+    "interchange.demo",
 ]
 AUTH_USER_MODEL = "accounts.User"
 
@@ -206,6 +208,45 @@ TICKET_REOPEN_WINDOW_DAYS = env_int("TICKET_REOPEN_WINDOW_DAYS", 14)
 # Largest upload accepted on a ticket (photos are re-encoded, which only shrinks them).
 ATTACHMENT_MAX_BYTES = env_int("ATTACHMENT_MAX_MB", 10) * 1024 * 1024
 
+# --- Worker -----------------------------------------------------------------
+# `manage.py worker` runs durable jobs and periodic scans (core/worker.py).
+# How long an idle worker sleeps between looks for due jobs.
+WORKER_POLL_SECONDS = env_int("WORKER_POLL_SECONDS", 1)
+# A claimed job belongs to its worker this long; a killed worker's jobs run again after it.
+# It need not cover a slow job: a running job's row stays locked, so no one else takes it.
+WORKER_LEASE_SECONDS = env_int("WORKER_LEASE_SECONDS", 60)
+# How many due jobs one worker claims at a time.
+WORKER_BATCH = env_int("WORKER_BATCH", 10)
+# A worker not seen for this long counts as down (/readyz, the admin's queue summary).
+HEARTBEAT_STALE_SECONDS = env_int("HEARTBEAT_STALE_SECONDS", 60)
+# Off by default: a stopped worker delays background work but the web can still serve, so
+# taking every web process out of the load balancer for it would turn a delay into an outage.
+REQUIRE_WORKER_HEARTBEAT = env_bool("REQUIRE_WORKER_HEARTBEAT", False)
+
+# --- Email ------------------------------------------------------------------
+# Notifications are sent by the worker as durable jobs, so a slow or failing mail server
+# delays them and loses nothing. Development prints them on the console; tests get Django's
+# in-memory outbox without asking.
+if DEBUG:
+    EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+else:
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("EMAIL_PORT", 25)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+# Without a timeout a mail server that stops answering would hold a worker past its lease.
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT_S", 30)
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Interchange <interchange@localhost>")
+# Where links in messages point: the site's address as people reach it, without a final slash.
+SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+
+# An SLA breach warning is raised once a clock has used this share of its target.
+SLA_WARNING_SHARE = float(env_str("SLA_WARNING_SHARE", "0.75"))
+if not 0 < SLA_WARNING_SHARE < 1:
+    raise ImproperlyConfigured(f"SLA_WARNING_SHARE={SLA_WARNING_SHARE} must be between 0 and 1.")
+
 # --- Maps -------------------------------------------------------------------
 # Pages draw their own map markers and text; tiles are decoration, so no page
 # depends on them loading.
@@ -295,3 +336,35 @@ OPEN311_CONTACT = env_str(
 OPEN311_KEY_SERVICE = env_str(
     "OPEN311_KEY_SERVICE", "Email digital@harbourside.gov.uk to ask for an API key."
 )
+# FixMyStreet sends no Idempotency-Key and retries a report after a timeout: the same key
+# with the same body within this many seconds gets the first response, not a second ticket.
+OPEN311_RETRY_WINDOW_SECONDS = env_int("OPEN311_RETRY_WINDOW_SECONDS", 600)
+# Requests a minute from one client address without an API key (each key has its own limit).
+OPEN311_ANONYMOUS_RATE_PER_MINUTE = env_int("OPEN311_ANONYMOUS_RATE_PER_MINUTE", 60)
+if OPEN311_RETRY_WINDOW_SECONDS < 1 or OPEN311_ANONYMOUS_RATE_PER_MINUTE < 1:
+    raise ImproperlyConfigured(
+        "OPEN311_RETRY_WINDOW_SECONDS and OPEN311_ANONYMOUS_RATE_PER_MINUTE must be at least 1."
+    )
+
+# --- Front door (web) ---------------------------------------------------------
+# Before sending a report, residents see open reports of the same kind within this many
+# metres, reported in the last this many days, and may follow one instead.
+FRONTDOOR_DUPLICATE_DISTANCE_M = env_int("FRONTDOOR_DUPLICATE_DISTANCE_M", 50)
+FRONTDOOR_DUPLICATE_MAX_AGE_DAYS = env_int("FRONTDOOR_DUPLICATE_MAX_AGE_DAYS", 30)
+# Photos a resident may add to one report; each within ATTACHMENT_MAX_MB. They wait in
+# storage between the steps of the form and are deleted when sent or after this many hours.
+FRONTDOOR_MAX_PHOTOS = env_int("FRONTDOOR_MAX_PHOTOS", 3)
+FRONTDOOR_DRAFT_UPLOAD_HOURS = env_int("FRONTDOOR_DRAFT_UPLOAD_HOURS", 24)
+# Where the "say where" map opens before a place is chosen: "latitude,longitude" and a zoom.
+_map_centre = env_str("FRONTDOOR_MAP_CENTRE", "51.4545,-2.5879")
+try:
+    FRONTDOOR_MAP_CENTRE = tuple(float(part) for part in _map_centre.split(","))
+except ValueError:
+    FRONTDOOR_MAP_CENTRE = ()
+if len(FRONTDOOR_MAP_CENTRE) != 2 or not (
+    -90 <= FRONTDOOR_MAP_CENTRE[0] <= 90 and -180 <= FRONTDOOR_MAP_CENTRE[1] <= 180
+):
+    raise ImproperlyConfigured(
+        f"FRONTDOOR_MAP_CENTRE={_map_centre!r} must be 'latitude,longitude', like 51.4545,-2.5879."
+    )
+FRONTDOOR_MAP_ZOOM = env_int("FRONTDOOR_MAP_ZOOM", 13)

@@ -1,30 +1,38 @@
 """Admin for business calendars and the change record, and `AuditedAdmin`, which records every
-change made through the admin (inline rows and many-to-many included) in core.audit."""
+change made through the admin (inline rows and many-to-many included) in core.audit; read-only
+views of durable jobs (with a queue summary and a replay action), worker heartbeats and scans."""
 
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 from typing import Any
 
-from django.contrib import admin
+from django.conf import settings
+from django.contrib import admin, messages
 from django.contrib.contenttypes.models import ContentType
 from django.db import models, transaction
 from django.db.models import QuerySet
 
 # _get_foreign_key is how inline formsets find their parent link; using it keeps the two agreeing.
 from django.forms.models import BaseInlineFormSet, _get_foreign_key
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
+from interchange.core import worker
 from interchange.core.audit import history, record_change, snapshot
 from interchange.core.models import (
     BusinessCalendar,
     CalendarException,
     ChangeRecord,
+    Job,
+    PeriodicRun,
+    WorkerHeartbeat,
     WorkingHours,
     validate_working_hours,
 )
@@ -252,3 +260,110 @@ class BusinessCalendarAdmin(AuditedAdmin):
     prepopulated_fields = {"code": ["name"]}
     readonly_fields = ["created_at", "updated_at"]
     inlines = [WorkingHoursInline, CalendarExceptionInline]
+
+
+class OperationsAdmin(admin.ModelAdmin):
+    """Read-only; seen by those with the model's view permission (superusers, or people an
+    administrator granted it), never by staff in general."""
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(Job)
+class JobAdmin(OperationsAdmin):
+    """Jobs as the worker sees them; a failed job can be replayed, nothing else changed here."""
+
+    change_list_template = "admin/core/job/change_list.html"
+    list_display = [
+        "id",
+        "kind",
+        "state",
+        "attempts_made",
+        "next_attempt_at",
+        "locked_until",
+        "short_error",
+        "created_at",
+    ]
+    list_filter = ["state", "kind"]
+    search_fields = ["kind", "dedupe_key"]
+    ordering = ["-id"]
+    # Counting every row of a large queue on each page would be slow.
+    show_full_result_count = False
+    actions = ["replay_failed"]
+
+    @admin.display(description=_("attempts"))
+    def attempts_made(self, job: Job) -> str:
+        return f"{job.attempts} / {job.max_attempts}"
+
+    @admin.display(description=_("last error"))
+    def short_error(self, job: Job) -> str:
+        # The traceback ends with the exception's message, which is what a list needs.
+        lines = job.last_error.strip().splitlines()
+        return lines[-1][:120] if lines else ""
+
+    def has_replay_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("core.change_job")
+
+    @admin.action(description=_("Replay the selected failed jobs"), permissions=["replay"])
+    def replay_failed(self, request: HttpRequest, queryset: QuerySet[Job]) -> None:
+        replayed = 0
+        for job in queryset.filter(state=Job.State.FAILED):
+            if worker.replay(job):
+                replayed += 1
+                self.log_change(request, job, _("Replayed the failed job."))
+        skipped = queryset.count() - replayed
+        self.message_user(
+            request,
+            ngettext(
+                "%(count)d failed job will run again.",
+                "%(count)d failed jobs will run again.",
+                replayed,
+            )
+            % {"count": replayed},
+            messages.SUCCESS,
+        )
+        if skipped:
+            self.message_user(
+                request,
+                ngettext(
+                    "%(count)d job was not failed and was left alone.",
+                    "%(count)d jobs were not failed and were left alone.",
+                    skipped,
+                )
+                % {"count": skipped},
+                messages.WARNING,
+            )
+
+    def changelist_view(
+        self, request: HttpRequest, extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
+        context = dict(extra_context or {})
+        if self.has_view_permission(request):
+            now = timezone.now()
+            stats = worker.queue_stats(now)
+            age = stats["oldest_due_age_seconds"]
+            context["queue"] = stats
+            context["oldest_due_at"] = now - timedelta(seconds=age) if age is not None else None
+            context["workers_seen"] = WorkerHeartbeat.objects.filter(
+                seen_at__gte=now - timedelta(seconds=settings.HEARTBEAT_STALE_SECONDS)
+            ).count()
+        return super().changelist_view(request, extra_context=context)
+
+
+@admin.register(WorkerHeartbeat)
+class WorkerHeartbeatAdmin(OperationsAdmin):
+    list_display = ["name", "started_at", "seen_at"]
+    ordering = ["-seen_at"]
+
+
+@admin.register(PeriodicRun)
+class PeriodicRunAdmin(OperationsAdmin):
+    list_display = ["name", "last_run_at"]
+    ordering = ["name"]

@@ -50,15 +50,24 @@ class IdempotencyConflict(Exception):
 
 
 def begin(
-    *, scope: str, key: str, request_fingerprint: str, at: datetime | None = None
+    *,
+    scope: str,
+    key: str,
+    request_fingerprint: str,
+    at: datetime | None = None,
+    keep_for: timedelta = KEEP_FOR,
 ) -> SavedResponse | IdempotencyKey:
-    """The saved first response for a repeat; else a new in-progress key to `finish`.
+    """The saved first response for a repeat; else a new in-progress key to `finish`, kept
+    for `keep_for` (24 hours unless the caller's rule is shorter, like Open311's retry window).
 
     Raises IdempotencyConflict when the key came with another request, or when the first
-    request with it has not finished; ValueError for an empty or over-long key.
+    request with it has not finished; ValueError for an empty or over-long key or a keep_for
+    that is not positive.
     """
     if not key or len(key) > MAX_KEY_LENGTH:
         raise ValueError(f"an idempotency key has 1 to {MAX_KEY_LENGTH} characters")
+    if keep_for <= timedelta(0):
+        raise ValueError("keep_for must be positive")
     at = at or timezone.now()
     with transaction.atomic():
         existing = (
@@ -77,7 +86,7 @@ def begin(
                         key=key,
                         fingerprint=request_fingerprint,
                         created_at=at,
-                        expires_at=at + KEEP_FOR,
+                        expires_at=at + keep_for,
                     )
             except IntegrityError:
                 # The other request committed first; this one is its repeat.
@@ -109,6 +118,6 @@ def finish(
 
 
 def purge_expired(*, at: datetime | None = None) -> int:
-    """Delete keys past their 24 hours; returns how many."""
+    """Delete keys past their expiry; returns how many."""
     deleted, _ = IdempotencyKey.objects.filter(expires_at__lte=at or timezone.now()).delete()
     return deleted

@@ -17,6 +17,8 @@ from interchange.core.models import Job
 Handler = Callable[[dict[str, Any]], None]
 
 HANDLERS: dict[str, Handler] = {}
+# Kinds whose handler runs outside the worker's transaction (see `handler`).
+OUTSIDE_TRANSACTION: set[str] = set()
 
 
 @dataclass(frozen=True)
@@ -29,13 +31,24 @@ class Periodic:
 PERIODIC: dict[str, Periodic] = {}
 
 
-def handler(kind: str) -> Callable[[Handler], Handler]:
-    """Register the function that runs jobs of `kind` (a plain function a test can call)."""
+def handler(kind: str, *, atomic: bool = True) -> Callable[[Handler], Handler]:
+    """Register the function that runs jobs of `kind` (a plain function a test can call).
+
+    It gets the job's payload and runs in one transaction with marking the job done. It must
+    be idempotent: after a crash or a lost lease it runs again (see core/worker.py).
+
+    `atomic=False` is for handlers that talk to the outside world (email, HTTP): they run
+    outside any transaction, so no database lock is held while a remote server answers and
+    what they record about a failed attempt survives it; they manage their own
+    transactions, and a crash between their effect and "done" means one more attempt.
+    """
 
     def register(func: Handler) -> Handler:
         if kind in HANDLERS and HANDLERS[kind] is not func:
             raise ValueError(f"A handler for job kind {kind!r} is already registered.")
         HANDLERS[kind] = func
+        if not atomic:
+            OUTSIDE_TRANSACTION.add(kind)
         return func
 
     return register
@@ -44,7 +57,11 @@ def handler(kind: str) -> Callable[[Handler], Handler]:
 def periodic(
     name: str, every: timedelta
 ) -> Callable[[Callable[[datetime], None]], Callable[[datetime], None]]:
-    """Register a scan the worker loop runs about every `every` (once across all workers)."""
+    """Register a scan the worker loop runs about every `every` (once across all workers).
+
+    It gets the time of the run and manages its own transactions; like a handler it must be
+    idempotent, and safe to overlap a slow previous run (see `worker.run_periodic`).
+    """
 
     def register(func: Callable[[datetime], None]) -> Callable[[datetime], None]:
         PERIODIC[name] = Periodic(name, every, func)

@@ -6,3 +6,6 @@ class FrontdoorConfig(AppConfig):
     name = "interchange.frontdoor"
     label = "frontdoor"
     verbose_name = _("Residents' front door")
+
+    def ready(self) -> None:
+        from interchange.frontdoor import jobs  # noqa: F401 - registers the periodic scans

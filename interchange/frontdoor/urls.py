@@ -6,4 +6,5 @@ app_name = "frontdoor"
 
 urlpatterns = [
     path("", include("interchange.frontdoor.open311.urls")),
+    path("", include("interchange.frontdoor.resident.urls")),
 ]

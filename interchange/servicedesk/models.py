@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from interchange.accounts.models import ApiKey
 from interchange.catalogue.models import Area, Service
 from interchange.core.priorities import Level, Priority
-from interchange.suppliers.models import Supplier
+from interchange.suppliers.models import SlaPolicyVersion, Supplier
 
 REFERENCE_DIGITS = 6
 
@@ -200,6 +200,14 @@ class Ticket(models.Model):
             ),
             models.Index(fields=["area", "-created_at"], name="sd_ticket_area_created"),
             models.Index(fields=["-updated_at", "-id"], name="sd_ticket_updated"),
+            # Open311's default list and the workspace's newest-first views.
+            models.Index(fields=["-created_at", "-id"], name="sd_ticket_created"),
+            # "Already reported nearby?": open tickets of one service by place.
+            models.Index(
+                fields=["service", "latitude", "longitude"],
+                condition=Q(status__in=sorted(OPEN_STATUSES)),
+                name="sd_ticket_open_location",
+            ),
             models.Index(fields=["priority", "status"], name="sd_ticket_priority_status"),
             models.Index(fields=["channel", "-created_at"], name="sd_ticket_channel_created"),
             models.Index(
@@ -487,3 +495,156 @@ class TicketHolding(models.Model):
 
     def __str__(self) -> str:
         return f"{self.supplier_id} held {self.ticket_id}"
+
+
+# --- SLA clocks (derived from the timeline by `servicedesk.sla`; never edited by hand) ------
+
+
+class ClockKind(models.TextChoices):
+    RESPONSE = "response", _("Response")
+    RESOLUTION = "resolution", _("Resolution")
+
+
+class ClockState(models.TextChoices):
+    RUNNING = "running", _("Running")
+    PAUSED = "paused", _("Paused")
+    MET = "met", _("Met")
+    BREACHED = "breached", _("Breached")
+    STOPPED = "stopped", _("Stopped")
+
+
+class TicketClock(models.Model):
+    """One of a ticket's two end-to-end clocks (the council's promise to the reporter), as last
+    recomputed from the timeline. `breached` is elapsed > target, whatever the state."""
+
+    # Derived rows, rewritten in bulk: no database foreign keys (checking them at commit
+    # costs more than the rest of a recompute); the ORM still cascades a ticket's deletion.
+    ticket = models.ForeignKey(
+        Ticket,
+        on_delete=models.CASCADE,
+        related_name="clocks",
+        verbose_name=_("ticket"),
+        # The unique constraint below leads with the ticket and serves its look-ups.
+        db_index=False,
+        db_constraint=False,
+    )
+    clock = models.CharField(_("clock"), max_length=10, choices=ClockKind.choices)
+    state = models.CharField(_("state"), max_length=10, choices=ClockState.choices)
+    elapsed = models.DurationField(_("elapsed business time"))
+    paused = models.DurationField(_("paused business time"))
+    target = models.DurationField(_("target"), null=True, blank=True)
+    # When the target runs out if the clock keeps running; only a running clock has one.
+    deadline = models.DateTimeField(_("deadline"), null=True, blank=True)
+    breached = models.BooleanField(_("breached"), default=False)
+    warning_raised_at = models.DateTimeField(_("breach warning raised"), null=True, blank=True)
+    breach_raised_at = models.DateTimeField(_("breach raised"), null=True, blank=True)
+    # The earliest warning or breach still to raise: what the periodic scan looks for.
+    alert_due_at = models.DateTimeField(_("alert due"), null=True, blank=True)
+    measured_at = models.DateTimeField(_("measured at"))
+
+    class Meta:
+        verbose_name = _("SLA clock")
+        verbose_name_plural = _("SLA clocks")
+        constraints = [
+            models.UniqueConstraint(fields=["ticket", "clock"], name="sd_clock_ticket_clock"),
+        ]
+        indexes = [
+            models.Index(
+                fields=["alert_due_at"],
+                condition=Q(alert_due_at__isnull=False),
+                name="sd_clock_alert_due",
+            ),
+            models.Index(
+                fields=["deadline"], condition=Q(state="running"), name="sd_clock_running_deadline"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.ticket_id} {self.clock} {self.state}"
+
+
+class HolderSegment(models.Model):
+    """One uninterrupted hold of a ticket by one holder (a supplier, or the integrator desk
+    when empty), measured against that holder's own targets, as last recomputed from the
+    timeline. The segments of a ticket, in order, cover its whole life."""
+
+    # As on TicketClock, foreign keys the ORM keeps (cascading, protecting), not the database.
+    ticket = models.ForeignKey(
+        Ticket,
+        on_delete=models.CASCADE,
+        related_name="holder_segments",
+        verbose_name=_("ticket"),
+        db_index=False,
+        db_constraint=False,
+    )
+    number = models.PositiveSmallIntegerField(_("number"))
+    holder_supplier = models.ForeignKey(
+        Supplier,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("holder (empty: integrator desk)"),
+        # The (holder, started) index serves look-ups by supplier.
+        db_index=False,
+        db_constraint=False,
+    )
+    policy_version = models.ForeignKey(
+        SlaPolicyVersion,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("SLA policy version"),
+        # Read through the segment, never by version at scale (versions are never deleted).
+        db_index=False,
+        db_constraint=False,
+    )
+    started_at = models.DateTimeField(_("from"))
+    # Empty while the ticket is still with this holder and not closed or cancelled.
+    ended_at = models.DateTimeField(_("until"), null=True, blank=True)
+    reopens = models.PositiveIntegerField(_("reopens counted against the holder"), default=0)
+    paused = models.DurationField(_("paused business time"))
+
+    response_state = models.CharField(
+        _("response state"), max_length=10, choices=ClockState.choices
+    )
+    response_elapsed = models.DurationField(_("response elapsed"))
+    response_target = models.DurationField(_("response target"), null=True, blank=True)
+    response_deadline = models.DateTimeField(_("response deadline"), null=True, blank=True)
+    response_breached = models.BooleanField(_("response breached"), default=False)
+    response_warning_raised_at = models.DateTimeField(null=True, blank=True)
+    response_breach_raised_at = models.DateTimeField(null=True, blank=True)
+
+    resolution_state = models.CharField(
+        _("resolution state"), max_length=10, choices=ClockState.choices
+    )
+    resolution_elapsed = models.DurationField(_("business time held"))
+    resolution_target = models.DurationField(_("resolution target"), null=True, blank=True)
+    resolution_deadline = models.DateTimeField(_("resolution deadline"), null=True, blank=True)
+    resolution_breached = models.BooleanField(_("resolution breached"), default=False)
+    resolution_warning_raised_at = models.DateTimeField(null=True, blank=True)
+    resolution_breach_raised_at = models.DateTimeField(null=True, blank=True)
+
+    alert_due_at = models.DateTimeField(_("alert due"), null=True, blank=True)
+    measured_at = models.DateTimeField(_("measured at"))
+
+    class Meta:
+        verbose_name = _("holder segment")
+        verbose_name_plural = _("holder segments")
+        ordering = ["ticket", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["ticket", "number"], name="sd_segment_ticket_number"),
+        ]
+        indexes = [
+            # A supplier's results over a period (commissioning, scorecards).
+            models.Index(fields=["holder_supplier", "started_at"], name="sd_segment_holder"),
+            models.Index(
+                fields=["alert_due_at"],
+                condition=Q(alert_due_at__isnull=False),
+                name="sd_segment_alert_due",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.ticket_id}/{self.number} {self.holder_supplier_id or 'desk'}"

@@ -17,6 +17,7 @@ whether the holder had acknowledged), which is what the SLA clocks fold over.
 from __future__ import annotations
 
 import secrets
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from enum import Enum
@@ -852,7 +853,7 @@ def ticket_add_note(
     acknowledges the ticket; by the holder's own people, for the holder too."""
     body = _required(body, "body", _("Write the note."))
     at = _when(at)
-    if isinstance(actor, Resident) and not public:
+    if _speaks_for_residents(actor) and not public:
         raise NotPermitted(_("A resident's notes are always public."))
     with transaction.atomic():
         locked = _lock(ticket, expected_version)
@@ -1070,9 +1071,16 @@ def _lock(ticket: Ticket, expected_version: int | None) -> Ticket:
     return locked
 
 
+def _speaks_for_residents(actor: Actor) -> bool:
+    """A resident, or an Open311 client application acting for one (the key is recorded)."""
+    if isinstance(actor, Resident):
+        return True
+    return isinstance(actor, ApiKey) and actor.kind == ApiKey.Kind.OPEN311_CLIENT
+
+
 def _check(locked: Ticket, action: Action, *, actor: Actor, at: datetime) -> Status:
     """Who may, when, and the state machine: the status `action` leads to, or a refusal."""
-    if isinstance(actor, Resident):
+    if _speaks_for_residents(actor):
         if action not in _RESIDENT_ACTIONS:
             raise NotPermitted(_("Residents cannot do that to a ticket."))
     else:
@@ -1211,3 +1219,62 @@ def _acts_for_holder(actor: Actor, ticket: Ticket) -> bool:
         and actor.kind == ApiKey.Kind.SUPPLIER_SYSTEM
         and actor.supplier_id == ticket.holder_supplier_id
     )
+
+
+# --- A resident's reply ---------------------------------------------------------------------
+
+
+def ticket_resident_reply(
+    *,
+    ticket: Ticket,
+    body: str,
+    at: datetime | None = None,
+    files: Iterable[tuple[str, bytes]] = (),
+) -> Ticket:
+    """The reporter replies through their private link: a public note by the resident, with
+    any files (`(name, data)` pairs, checked like every upload), and, when the ticket is
+    waiting on the resident, work resumes and its clocks run again.
+
+    The edge has already checked the private link. Every file is checked before anything is
+    written, so a bad one changes nothing.
+    """
+    body = _required(body, "body", _("Write your reply."))
+    at = _when(at)
+    resident = Resident()
+    uploads = list(files)
+    # Checked up front: a file refused half-way would leave the earlier ones stored.
+    for name, data in uploads:
+        prepare_upload(name, data)
+    with transaction.atomic():
+        locked = _lock(ticket, None)
+        _check(locked, Action.ADD_NOTE, actor=resident, at=at)
+        waiting = locked.status == Status.WAITING_RESIDENT
+        note = _change(
+            locked,
+            kind=Kind.NOTE,
+            actor=resident,
+            at=at,
+            changes={},
+            extra_new={"body": body},
+            public=True,
+        )
+        index_ticket(locked)
+        for name, data in uploads:
+            ticket_attach(ticket=locked, actor=resident, name=name, data=data, at=at)
+        if uploads:
+            # Each attachment moved the ticket on a version; carry on from the row as it is.
+            locked = _lock(locked, None)
+        if waiting:
+            # Resuming is not one of the resident's own actions: only their answer to the
+            # question that paused the ticket resumes it, so the state machine alone decides.
+            target = states.check(locked, Action.RESUME, at=at)
+            _change(
+                locked,
+                kind=Kind.RESUMED,
+                actor=resident,
+                at=at,
+                changes={"status": target},
+                extra_new={"reply": note.sequence},
+                public=True,
+            )
+    return locked

@@ -2,41 +2,22 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from interchange.demo import history, reference
+from interchange.demo.dates import DemoDates
+from interchange.demo.people import DEMO_PASSWORD, Login
+from interchange.servicedesk.models import Ticket
 
-from django.contrib.auth import get_user_model
-from django.db import transaction
-
-from interchange.accounts.models import Role
-from interchange.core import demo as core_demo
-
-# Demo only: printed by `make demo`, refused outside DEBUG by the command.
-DEMO_PASSWORD = "demo-password-2026"  # noqa: S105
+__all__ = ["DEMO_PASSWORD", "Login", "load"]
 
 
-@dataclass(frozen=True)
-class Login:
-    role: str
-    username: str
-    password: str
+def load(*, tickets: int = 0, seed: int = history.DEMO_SEED, progress: bool = False) -> list[Login]:
+    """Create or refresh the demo council and return every login and API key to print.
 
-
-@transaction.atomic
-def load() -> list[Login]:
-    """Create or refresh the demo data; running it twice changes nothing."""
-    core_demo.load()
-    user_model = get_user_model()
-    admin, _created = user_model.objects.get_or_create(
-        username="admin",
-        defaults={
-            "first_name": "Ada",
-            "last_name": "Admin",
-            "email": "admin@example.org",
-            "role": Role.ADMINISTRATOR,
-        },
-    )
-    admin.is_staff = True
-    admin.is_superuser = True
-    admin.set_password(DEMO_PASSWORD)
-    admin.save()
-    return [Login("administrator", admin.get_username(), DEMO_PASSWORD)]
+    Reference data is created once (running it again changes nothing); with `tickets`, two
+    years of seeded history is added the first time, when there are no tickets yet.
+    """
+    dates = DemoDates.today()
+    logins = reference.load(dates)
+    if tickets and not Ticket.objects.exists():
+        history.load(count=tickets, seed=seed, dates=dates, progress=progress)
+    return logins

@@ -84,6 +84,29 @@ class TestOneProcess:
         assert again.fingerprint == OTHER
         assert IdempotencyKey.objects.get().pk == again.pk
 
+    def test_a_shorter_keep_for_ends_the_window_sooner(self):
+        with transaction.atomic():
+            record = begin(
+                scope="s",
+                key="k",
+                request_fingerprint=CREATE,
+                at=T0,
+                keep_for=timedelta(minutes=10),
+            )
+        assert isinstance(record, IdempotencyKey)
+        assert record.expires_at == T0 + timedelta(minutes=10)
+        answer(record)
+        inside = begin(scope="s", key="k", request_fingerprint=CREATE, at=T0 + timedelta(minutes=9))
+        assert isinstance(inside, SavedResponse)
+        after = begin(scope="s", key="k", request_fingerprint=CREATE, at=T0 + timedelta(minutes=10))
+        assert isinstance(after, IdempotencyKey)
+        assert IdempotencyKey.objects.count() == 1
+
+    @pytest.mark.parametrize("keep_for", [timedelta(0), timedelta(seconds=-1)])
+    def test_a_keep_for_that_is_not_positive_is_refused(self, keep_for):
+        with pytest.raises(ValueError, match="keep_for"):
+            begin(scope="s", key="k", request_fingerprint=CREATE, at=T0, keep_for=keep_for)
+
     def test_a_request_that_fails_leaves_no_key_behind(self):
         with pytest.raises(RuntimeError), transaction.atomic():
             begin(scope="s", key="k", request_fingerprint=CREATE, at=T0)

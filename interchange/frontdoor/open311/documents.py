@@ -1,8 +1,11 @@
-"""What Interchange says through Open311 GeoReport v2: discovery, the service list and each
-service's definition, shaped as the specification's documents (codes always strings)."""
+"""What Interchange says through Open311 GeoReport v2: discovery, the service list, each
+service's definition, service requests, tokens and mySociety's updates, shaped as the
+specification's documents (codes and ids always strings, dates ISO 8601 with offsets)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -12,6 +15,10 @@ from django.utils import timezone
 
 from interchange.catalogue.models import Question, QuestionChoice, Service
 from interchange.frontdoor.open311.formats import Many
+from interchange.frontdoor.open311.statuses import ENDED, open311_status, outgoing
+from interchange.servicedesk.models import Ticket, TicketEvent
+
+Kind = TicketEvent.Kind
 
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
 FORMATS = ["text/xml", "application/json"]
@@ -110,3 +117,142 @@ def _values(question: Question) -> dict[str, Many]:
     return {
         "values": Many("value", [{"key": c.key, "name": c.name} for c in question.choices.all()])
     }
+
+
+# --- Service requests ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Extras:
+    """What the request documents need beyond each ticket's own row, looked up in bulk."""
+
+    media_url: Callable[[int], str]
+    expected: dict[int, datetime | None]
+    # Only with extensions=true.
+    notes: dict[int, list[TicketEvent]] | None = None
+    questions: dict[int, dict[str, Question]] | None = None
+
+
+def service_request(ticket: Ticket, extras: Extras) -> dict[str, Any]:
+    """One request as the specification's `request` element, in its order; empty values are
+    null (an empty element in XML)."""
+    expected = extras.expected.get(ticket.pk)
+    document: dict[str, Any] = {
+        "service_request_id": ticket.reference,
+        "status": open311_status(ticket.status),
+        "status_notes": getattr(ticket, "latest_note", None) or None,
+        "service_name": ticket.service.name,
+        "service_code": ticket.service.code,
+        "description": ticket.description or None,
+        "agency_responsible": agency(ticket),
+        "service_notice": ticket.service.notice or None,
+        "requested_datetime": iso(ticket.created_at),
+        "updated_datetime": iso(ticket.updated_at),
+        "expected_datetime": iso(expected) if expected is not None else None,
+        "address": ticket.address or None,
+        "address_id": ticket.address_id or None,
+        "zipcode": None,
+        "lat": ticket.latitude,
+        "long": ticket.longitude,
+        "media_url": _media_url(ticket, extras),
+    }
+    if extras.notes is not None and extras.questions is not None:
+        document["attributes"] = Many(
+            "attribute", _attributes(ticket, extras.questions.get(ticket.service_id, {}))
+        )
+        document["notes"] = Many(
+            "note",
+            [
+                {
+                    "datetime": iso(event.at),
+                    "description": getattr(event, "text", "") or str(Kind(event.kind).label),
+                    "type": event.kind,
+                }
+                for event in extras.notes.get(ticket.pk, [])
+            ],
+        )
+    return document
+
+
+def service_requests(tickets: list[Ticket], extras: Extras) -> Many:
+    return Many("request", [service_request(t, extras) for t in tickets])
+
+
+def agency(ticket: Ticket) -> str:
+    """Who is dealing with it: the holding supplier's public name, else the council."""
+    if ticket.holder_supplier is not None:
+        return ticket.holder_supplier.public_name
+    return str(settings.COUNCIL_NAME)
+
+
+def _media_url(ticket: Ticket, extras: Extras) -> str | None:
+    media_id = getattr(ticket, "first_media_id", None)
+    if media_id is not None:
+        return extras.media_url(media_id)
+    client = getattr(ticket, "open311_request", None)
+    # A photo the client keeps on its own site, when we hold none of our own.
+    return client.media_url if client is not None and client.media_url else None
+
+
+def _attributes(ticket: Ticket, questions: dict[str, Question]) -> list[dict[str, Any]]:
+    """Answers as San Francisco's extension shows them: `label` the question, `name` its
+    code, `code` the answer as stored, `value` its words; one entry per chosen value."""
+    found = []
+    for code, answer in (ticket.answers or {}).items():
+        question = questions.get(code)
+        names = {c.key: c.name for c in question.choices.all()} if question is not None else {}
+        for value in answer if isinstance(answer, list) else [answer]:
+            found.append(
+                {
+                    "label": question.label if question is not None else code,
+                    "name": code,
+                    "code": str(value),
+                    "value": names.get(str(value), str(value)),
+                }
+            )
+    return found
+
+
+def created(*, reference: str | None, token: str | None, notice: str) -> Many:
+    """The answer to a new request: its id, or for a batch service its token instead."""
+    item: dict[str, Any] = (
+        {"token": token} if token is not None else {"service_request_id": reference}
+    )
+    item.update({"service_notice": notice or None, "account_id": None})
+    return Many("request", [item])
+
+
+def token(*, reference: str, value: str) -> Many:
+    return Many("request", [{"service_request_id": reference, "token": value}])
+
+
+# --- mySociety's servicerequestupdates ----------------------------------------------------
+
+
+def request_update(event: TicketEvent, *, media_url: Callable[[int], str]) -> dict[str, Any]:
+    """One public change as an update FixMyStreet reads, its status from `statuses.TABLE`."""
+    ticket = event.ticket
+    resolution = ""
+    if event.status in ENDED:
+        resolution = event.new.get("resolution_code") or ticket.resolution_code
+    attachment = getattr(event, "attachment", None) if event.kind == Kind.ATTACHMENT else None
+    return {
+        "update_id": str(event.pk),
+        "service_request_id": ticket.reference,
+        "status": outgoing(
+            event.status, resolution_code=resolution, acknowledged=event.holder_acknowledged
+        ),
+        "description": getattr(event, "text", "") or "",
+        "updated_datetime": iso(event.at),
+        "media_url": media_url(attachment.pk) if attachment is not None else "",
+        # Our own state, for clients that template their replies by the back end's status.
+        "external_status_code": event.status,
+    }
+
+
+def request_updates(events: list[TicketEvent], *, media_url: Callable[[int], str]) -> Many:
+    return Many("request_update", [request_update(e, media_url=media_url) for e in events])
+
+
+def update_received(update_id: int) -> Many:
+    return Many("request_update", [{"update_id": str(update_id)}])

@@ -65,7 +65,13 @@ def to_json(document: Any) -> str:
 
 
 def respond(
-    fmt: str, root: str, document: Any, *, status: int = 200, charset: bool = True
+    fmt: str,
+    root: str,
+    document: Any,
+    *,
+    status: int = 200,
+    charset: bool = True,
+    headers: dict[str, str] | None = None,
 ) -> HttpResponse:
     """An HTTP response in `fmt` ("xml" or "json"). Discovery passes charset=False: strict
     validators reject a charset suffix on its content type."""
@@ -75,10 +81,27 @@ def respond(
         body, content_type = to_xml(root, document), "text/xml"
     if charset:
         content_type += "; charset=utf-8"
-    return HttpResponse(body.encode("utf-8"), status=status, content_type=content_type)
+    return HttpResponse(
+        body.encode("utf-8"), status=status, content_type=content_type, headers=headers
+    )
 
 
-def errors(fmt: str, problems: list[tuple[int, str]], *, status: int) -> HttpResponse:
+def errors(
+    fmt: str,
+    problems: list[tuple[int, str]],
+    *,
+    status: int,
+    headers: dict[str, str] | None = None,
+) -> HttpResponse:
     """The specification's error document listing every problem at once."""
     document = Many("error", [{"code": code, "description": text} for code, text in problems])
-    return respond(fmt, "errors", document, status=status)
+    return respond(fmt, "errors", document, status=status, headers=headers)
+
+
+def problems_of(field_errors: dict[str, list[str]], *, code: int = 400) -> list[tuple[int, str]]:
+    """Errors by parameter as the error document's (code, "parameter: message") pairs."""
+    return [
+        (code, f"{name}: {message}")
+        for name, messages in field_errors.items()
+        for message in messages
+    ]

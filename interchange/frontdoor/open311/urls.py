@@ -15,4 +15,22 @@ urlpatterns = [
         views.service_definition,
         name="open311-service",
     ),
+    re_path(r"^open311/v2/requests" + FMT, views.requests, name="open311-requests"),
+    re_path(
+        r"^open311/v2/requests/(?P<reference>[-a-zA-Z0-9_]{1,30})" + FMT,
+        views.request_detail,
+        name="open311-request",
+    ),
+    re_path(
+        r"^open311/v2/tokens/(?P<value>[-a-zA-Z0-9_]{1,64})" + FMT,
+        views.token,
+        name="open311-token",
+    ),
+    # mySociety's extension, as FixMyStreet calls it.
+    re_path(
+        r"^open311/v2/servicerequestupdates" + FMT,
+        views.request_updates,
+        name="open311-updates",
+    ),
+    path("open311/v2/media/<int:pk>", views.media, name="open311-media"),
 ]

@@ -152,3 +152,198 @@ def errors_json(data: Any) -> list[tuple[int, str]]:
     for error in data:
         assert isinstance(error["code"], int) and isinstance(error["description"], str)
     return [(e["code"], e["description"]) for e in data]
+
+
+# --- Service requests ----------------------------------------------------------------------
+
+REQUEST_FIELDS = [
+    "service_request_id",
+    "status",
+    "status_notes",
+    "service_name",
+    "service_code",
+    "description",
+    "agency_responsible",
+    "service_notice",
+    "requested_datetime",
+    "updated_datetime",
+    "expected_datetime",
+    "address",
+    "address_id",
+    "zipcode",
+    "lat",
+    "long",
+    "media_url",
+]
+REQUEST_STATUSES = {"open", "closed"}
+_DATETIMES = ["requested_datetime", "updated_datetime", "expected_datetime"]
+# mySociety's update statuses (lower case going out).
+UPDATE_STATUSES = {
+    "open",
+    "closed",
+    "fixed",
+    "in_progress",
+    "action_scheduled",
+    "investigating",
+    "duplicate",
+    "not_councils_responsibility",
+    "no_further_action",
+    "internal_referral",
+    "reopen",
+    "for_triage",
+    "planned",
+}
+UPDATE_FIELDS = [
+    "update_id",
+    "service_request_id",
+    "status",
+    "description",
+    "updated_datetime",
+    "media_url",
+]
+
+
+def _optional_number(text: str) -> None:
+    if text:
+        float(text)
+
+
+def requests_xml(body: bytes) -> list[dict[str, Any]]:
+    """A `<service_requests>` list; each `<request>` has every field of the specification."""
+    root = parse_xml(body)
+    assert root.tag == "service_requests"
+    found = []
+    for request in _children(root, "request"):
+        item: dict[str, Any] = {name: _text(request, name) for name in REQUEST_FIELDS}
+        assert item["service_request_id"], "a request needs its id"
+        assert item["status"] in REQUEST_STATUSES, item["status"]
+        assert item["service_code"]
+        assert ISO_8601.match(item["requested_datetime"]), item["requested_datetime"]
+        for name in _DATETIMES[1:]:
+            assert not item[name] or ISO_8601.match(item[name]), item[name]
+        _optional_number(item["lat"])
+        _optional_number(item["long"])
+        attributes = request.find("attributes")
+        if attributes is not None:
+            item["attributes"] = [
+                {child.tag: child.text or "" for child in a}
+                for a in _children(attributes, "attribute")
+            ]
+        notes = request.find("notes")
+        if notes is not None:
+            item["notes"] = [
+                {
+                    "datetime": _text(n, "datetime"),
+                    "description": _text(n, "description"),
+                    "type": _text(n, "type"),
+                }
+                for n in _children(notes, "note")
+            ]
+            assert all(ISO_8601.match(n["datetime"]) for n in item["notes"])
+        found.append(item)
+    return found
+
+
+def requests_json(data: Any) -> list[dict[str, Any]]:
+    """A JSON list of requests: ids and codes strings, positions numbers or null, every
+    field present."""
+    assert isinstance(data, list)
+    for item in data:
+        for name in REQUEST_FIELDS:
+            assert name in item, name
+        assert isinstance(item["service_request_id"], str)
+        assert isinstance(item["service_code"], str)
+        assert item["status"] in REQUEST_STATUSES
+        for name in [n for n in REQUEST_FIELDS if n not in {"lat", "long"}]:
+            assert item[name] is None or isinstance(item[name], str), (name, item[name])
+        for name in ("lat", "long"):
+            assert item[name] is None or isinstance(item[name], int | float), item[name]
+        assert ISO_8601.match(item["requested_datetime"])
+        for name in _DATETIMES[1:]:
+            assert item[name] is None or ISO_8601.match(item[name]), item[name]
+        for attribute in item.get("attributes", []):
+            assert all(isinstance(attribute[k], str) for k in ("label", "name", "code", "value"))
+        for note in item.get("notes", []):
+            assert ISO_8601.match(note["datetime"]) and isinstance(note["description"], str)
+    return data
+
+
+def created_xml(body: bytes) -> dict[str, str]:
+    """The answer to a POST: one `<request>` with its id or its token, the notice and the
+    account id."""
+    root = parse_xml(body)
+    assert root.tag == "service_requests"
+    (request,) = _children(root, "request")
+    assert (request.find("service_request_id") is None) != (request.find("token") is None)
+    item = {child.tag: child.text or "" for child in request}
+    assert "service_notice" in item and "account_id" in item
+    return item
+
+
+def created_json(data: Any) -> dict[str, Any]:
+    assert isinstance(data, list) and len(data) == 1
+    (item,) = data
+    assert ("service_request_id" in item) != ("token" in item)
+    for name in ("service_request_id", "token"):
+        assert name not in item or isinstance(item[name], str)
+    assert "service_notice" in item and "account_id" in item
+    return item
+
+
+def token_xml(body: bytes) -> dict[str, str]:
+    root = parse_xml(body)
+    assert root.tag == "service_requests"
+    (request,) = _children(root, "request")
+    return {
+        "service_request_id": _text(request, "service_request_id"),
+        "token": _text(request, "token"),
+    }
+
+
+def token_json(data: Any) -> dict[str, str]:
+    assert isinstance(data, list) and len(data) == 1
+    (item,) = data
+    assert isinstance(item["service_request_id"], str) and isinstance(item["token"], str)
+    return item
+
+
+# --- mySociety's servicerequestupdates -----------------------------------------------------
+
+
+def updates_xml(body: bytes) -> list[dict[str, str]]:
+    root = parse_xml(body)
+    assert root.tag == "service_request_updates"
+    found = []
+    for update in _children(root, "request_update"):
+        item = {name: _text(update, name) for name in UPDATE_FIELDS}
+        assert item["update_id"] and item["service_request_id"]
+        assert item["status"] in UPDATE_STATUSES, item["status"]
+        assert ISO_8601.match(item["updated_datetime"])
+        external = update.find("external_status_code")
+        if external is not None:
+            item["external_status_code"] = external.text or ""
+        found.append(item)
+    return found
+
+
+def updates_json(data: Any) -> list[dict[str, Any]]:
+    assert isinstance(data, list)
+    for item in data:
+        for name in UPDATE_FIELDS:
+            assert isinstance(item[name], str), (name, item.get(name))
+        assert item["status"] in UPDATE_STATUSES
+        assert ISO_8601.match(item["updated_datetime"])
+    return data
+
+
+def update_received_xml(body: bytes) -> str:
+    root = parse_xml(body)
+    assert root.tag == "service_request_updates"
+    (update,) = _children(root, "request_update")
+    return _text(update, "update_id")
+
+
+def update_received_json(data: Any) -> str:
+    assert isinstance(data, list) and len(data) == 1
+    assert isinstance(data[0]["update_id"], str)
+    return data[0]["update_id"]

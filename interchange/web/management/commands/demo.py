@@ -1,4 +1,4 @@
-"""`manage.py demo`: load the demo council, print the logins, run every process until Ctrl-C."""
+"""`manage.py demo`: load the demo council, print the logins, run web and worker until Ctrl-C."""
 
 from __future__ import annotations
 
@@ -12,14 +12,22 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from interchange.demo.history import DEMO_SEED, DEMO_TICKETS
 from interchange.web import demo
 
 
 class Command(BaseCommand):
-    help = "Load demo data and run the web server (and, as they arrive, the worker) on 127.0.0.1."
+    help = "Load demo data and run the web server (on 127.0.0.1) and the worker."
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--port", type=int, default=8000)
+        parser.add_argument(
+            "--tickets",
+            type=int,
+            default=DEMO_TICKETS,
+            help="Seeded tickets to load the first time (two years of history; 0 for none).",
+        )
+        parser.add_argument("--seed", type=int, default=DEMO_SEED, help="The history's seed.")
         parser.add_argument(
             "--load-only",
             action="store_true",
@@ -29,7 +37,7 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         if not settings.DEBUG:
             raise CommandError("The demo runs in development only: set DEBUG=1 (make demo does).")
-        logins = demo.load()
+        logins = demo.load(tickets=options["tickets"], seed=options["seed"], progress=True)
         self.stdout.write(self.style.SUCCESS("Demo data loaded."))
         self._print_logins(logins, options["port"])
         if options["load_only"]:
@@ -54,9 +62,13 @@ class Command(BaseCommand):
         manage = [sys.executable, str(settings.BASE_DIR / "manage.py")]
         commands = {
             "web": [*manage, "runserver", f"127.0.0.1:{port}", "--noreload"],
+            "worker": [*manage, "worker"],
         }
+        # Each child in its own process group: Ctrl-C reaches only this command, which then
+        # stops each child once, so the worker finishes its current job instead of being cut
+        # short by a second signal.
         children = {
-            name: subprocess.Popen(cmd, env=os.environ.copy())  # noqa: S603 - our own manage.py
+            name: subprocess.Popen(cmd, env=os.environ.copy(), process_group=0)  # noqa: S603 - our own manage.py
             for name, cmd in commands.items()
         }
         stopping = False

@@ -1,0 +1,109 @@
+"""Benchmark of the demo seeder: `seed.tickets_per_s`, loading seeded tickets with every row
+that comes with them (timeline events, SLA warnings and breaches, holdings, links, satisfaction
+responses, search documents with their full-text index, SLA clocks and holder segments) into
+PostgreSQL, indexes in place.
+
+Each run loads into a fresh copy of a template database that holds only the migrated schema
+and the demo's reference data. BENCH_SEED_TICKETS sets the number of tickets (1,000,000).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date
+
+import dj_database_url
+from django.core.management import call_command
+from django.db import connections
+from django.db.migrations.loader import MigrationLoader
+
+from bench.databases import fresh_copy
+from bench.harness import Measure, benchmark, stopwatch
+
+TICKETS = int(os.environ.get("BENCH_SEED_TICKETS", "1000000"))
+# A fixed anchor, so every run loads the same history.
+ANCHOR = date(2026, 11, 1)
+
+
+@contextmanager
+def _postgres(url: str) -> Iterator[None]:
+    """Django's default connection on the PostgreSQL database at `url` for the block, whatever
+    the settings name (`make bench` runs without DATABASE_URL)."""
+    saved = connections.settings["default"]
+    connections["default"].close()
+    connections.settings["default"] = {
+        **saved,
+        **dj_database_url.parse(url),
+        "OPTIONS": {},
+        "CONN_MAX_AGE": 0,
+    }
+    del connections["default"]
+    try:
+        yield
+    finally:
+        connections["default"].close()
+        connections.settings["default"] = saved
+        del connections["default"]
+
+
+def _version() -> str:
+    """Changes whenever a migration is added, so the template's schema is never stale."""
+    names = sorted(f"{app}.{name}" for app, name in MigrationLoader(None).disk_migrations)
+    digest = hashlib.sha256("\n".join(names).encode()).hexdigest()[:12]
+    return f"seed-reference-1-{ANCHOR.isoformat()}-{digest}"
+
+
+def _build(url: str) -> None:
+    from interchange.demo import reference
+    from interchange.demo.dates import DemoDates
+
+    with _postgres(url):
+        call_command("migrate", verbosity=0)
+        reference.load(DemoDates(ANCHOR))
+
+
+@benchmark
+def tickets_per_s() -> list[Measure]:
+    """Seed TICKETS tickets into a fresh copy of the reference-data template."""
+    from interchange.demo import history
+    from interchange.demo.dates import DemoDates
+    from interchange.servicedesk.models import (
+        HolderSegment,
+        SearchDocument,
+        Ticket,
+        TicketClock,
+        TicketEvent,
+    )
+
+    with fresh_copy("seed_reference", _version(), _build) as url, _postgres(url):
+        phases: dict[str, float] = {}
+        with stopwatch() as elapsed:
+            written = history.load(count=TICKETS, dates=DemoDates(ANCHOR), timings=phases)
+        tickets = Ticket.objects.count()
+        if tickets != TICKETS or SearchDocument.objects.count() != TICKETS:
+            raise AssertionError(f"Seeded {tickets} tickets, not {TICKETS}.")
+        notes: dict[str, object] = {
+            "tickets": written,
+            "seconds": round(elapsed[0], 1),
+            # Generating, emulating (SLA alerts included) and writing the rows, then folding
+            # every clock (`sla.recompute`).
+            "rows_seconds": round(phases["rows"], 1),
+            "clocks_seconds": round(phases["clocks"], 1),
+            "events": TicketEvent.objects.count(),
+            "sla_events": TicketEvent.objects.filter(kind__startswith="sla_").count(),
+            "clocks": TicketClock.objects.count(),
+            "segments": HolderSegment.objects.count(),
+            "workers": os.cpu_count(),
+        }
+    return [
+        Measure(
+            "seed.tickets_per_s",
+            written / elapsed[0],
+            "tickets/s",
+            target="≥ 10,000",
+            notes=notes,
+        )
+    ]

@@ -1,0 +1,14 @@
+"""Core's own periodic work, registered with the worker at start-up."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from interchange.core import idempotency
+from interchange.core.jobs import periodic
+
+
+@periodic("core.purge_idempotency_keys", every=timedelta(hours=1))
+def purge_idempotency_keys(at: datetime) -> None:
+    """Delete idempotency keys past their keeping time."""
+    idempotency.purge_expired(at=at)

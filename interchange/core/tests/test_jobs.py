@@ -1,0 +1,85 @@
+"""The jobs API the apps use: enqueue in the caller's transaction, deduplication, registries."""
+
+from datetime import UTC, datetime, timedelta
+from unittest import mock
+
+import pytest
+from django.db import transaction
+
+from interchange.core import jobs
+from interchange.core.jobs import HANDLERS, PERIODIC, enqueue
+from interchange.core.models import Job
+
+T = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def registry():
+    with mock.patch.dict(HANDLERS, clear=True), mock.patch.dict(PERIODIC, clear=True):
+        yield
+
+
+@pytest.mark.django_db
+class TestEnqueue:
+    def test_a_new_job_is_pending_and_due_at_once(self):
+        job = enqueue("mail.send", {"to": "lee@example.org"}, at=T)
+        assert job is not None
+        job.refresh_from_db()
+        assert job.state == Job.State.PENDING
+        assert job.next_attempt_at == T
+        assert job.created_at == T
+        assert job.attempts == 0
+        assert job.payload == {"to": "lee@example.org"}
+
+    def test_a_job_can_be_deferred(self):
+        job = enqueue("mail.send", run_at=T + timedelta(hours=1), at=T)
+        assert job is not None
+        assert job.next_attempt_at == T + timedelta(hours=1)
+
+    def test_a_used_dedupe_key_adds_no_second_job(self):
+        first = enqueue("webhook.deliver", {"n": 1}, dedupe_key="event-7:supplier-a", at=T)
+        second = enqueue("webhook.deliver", {"n": 2}, dedupe_key="event-7:supplier-a", at=T)
+        assert first is not None
+        assert second is None
+        assert Job.objects.get().payload == {"n": 1}
+
+    def test_jobs_without_a_dedupe_key_are_never_merged(self):
+        enqueue("mail.send", at=T)
+        enqueue("mail.send", at=T)
+        assert Job.objects.count() == 2
+
+    def test_a_dedupe_clash_leaves_the_callers_transaction_usable(self):
+        enqueue("mail.send", dedupe_key="k", at=T)
+        with transaction.atomic():
+            assert enqueue("mail.send", dedupe_key="k", at=T) is None
+            enqueue("mail.send", at=T)
+        assert Job.objects.count() == 2
+
+    def test_a_job_enqueued_in_a_rolled_back_transaction_does_not_exist(self):
+        with transaction.atomic():
+            enqueue("mail.send", at=T)
+            transaction.set_rollback(True)
+        assert not Job.objects.exists()
+
+
+@pytest.mark.usefixtures("registry")
+class TestRegistries:
+    def test_a_handler_is_registered_under_its_kind(self):
+        @jobs.handler("mail.send")
+        def send(payload):
+            return None
+
+        assert HANDLERS["mail.send"] is send
+
+    def test_a_second_handler_for_one_kind_is_refused(self):
+        jobs.handler("mail.send")(lambda payload: None)
+        with pytest.raises(ValueError, match=r"mail\.send"):
+            jobs.handler("mail.send")(lambda payload: None)
+
+    def test_a_periodic_scan_is_registered_with_its_interval(self):
+        @jobs.periodic("sla.breach_check", timedelta(minutes=1))
+        def scan(at):
+            return None
+
+        assert PERIODIC["sla.breach_check"].every == timedelta(minutes=1)
+        assert PERIODIC["sla.breach_check"].run is scan

@@ -1,0 +1,154 @@
+"""Loading the seeded history: generate scripts a batch at a time, emulate the domain's rows,
+write them in bulk, then fold every ticket's SLA clocks from the timelines.
+
+Generating and emulating is pure computation on in-memory reference data, so batches are
+made by forked worker processes while this process writes the previous ones; a few batches
+are in flight at most, so memory stays bounded whatever the number of tickets.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import os
+import sys
+import time
+from collections import deque
+from collections.abc import Iterator
+from multiprocessing.pool import AsyncResult, Pool
+
+from django.db import connection, connections
+
+from interchange.demo import alerts
+from interchange.demo.alerts import Planner
+from interchange.demo.dates import DemoDates
+from interchange.demo.emulate import Emulator, Rows
+from interchange.demo.generator import Generator
+from interchange.demo.progress import Progress
+from interchange.demo.world import World
+from interchange.demo.writer import Writer, next_ids
+
+DEMO_SEED = 2026
+DEMO_TICKETS = 50_000
+BATCH_SIZE = 2_000
+# Below this, starting worker processes costs more than it saves.
+PARALLEL_FROM = 10_000
+
+logger = logging.getLogger(__name__)
+
+# What forked workers use: set before the pool starts, inherited by the children.
+_JOB: tuple[Generator, Emulator] | None = None
+
+
+def _make(batch: tuple[int, int, int]) -> tuple[Rows, int]:
+    """One batch's rows and its number of tickets (in a worker, or in this process)."""
+    assert _JOB is not None
+    generator, emulator = _JOB
+    scripts = generator.scripts(*batch)
+    emulator.apply_batch(scripts)
+    return emulator.take(), len(scripts)
+
+
+def load(
+    *,
+    count: int,
+    seed: int = DEMO_SEED,
+    dates: DemoDates | None = None,
+    progress: bool = False,
+    batch_size: int = BATCH_SIZE,
+    clocks: bool = True,
+    workers: int | None = None,
+    timings: dict[str, float] | None = None,
+) -> int:
+    """Add `count` seeded tickets (with their timelines, holdings, links, satisfaction
+    responses and search documents) over the two years before `dates.anchor`, then their
+    SLA clocks (unless `clocks` is false). Returns the tickets written. Needs the reference
+    data (`reference.load`). `workers` defaults to one per CPU for large loads; `timings`, if
+    given, receives the seconds spent on the rows and on the clocks."""
+    global _JOB
+    started = time.monotonic()
+    dates = dates or DemoDates.today()
+    world = World(dates)
+    first_ticket, first_response = next_ids()
+    generator = Generator(world, count=count, seed=seed)
+    # With the SLA clocks in place, seeded warnings and breaches are raised where a live
+    # breach scan would have raised them (see `alerts`).
+    planner = Planner(generator.end) if clocks and alerts.available() else None
+    emulator = Emulator(
+        world,
+        first_ticket_id=first_ticket,
+        first_satisfaction_id=first_response,
+        planner=planner,
+    )
+    plan = generator.plan(batch_size)
+    if workers is None:
+        workers = (os.cpu_count() or 1) if count >= PARALLEL_FROM else 1
+    writer = Writer()
+    bar = Progress(count) if progress else None
+    written = 0
+    _JOB = (generator, emulator)
+    try:
+        for rows, tickets in _batches(plan, workers):
+            writer.write(rows)
+            written += tickets
+            if bar is not None:
+                bar.advance(tickets)
+    finally:
+        _JOB = None
+    writer.finish()
+    if bar is not None:
+        bar.finish()
+    rows_done = time.monotonic()
+    if clocks:
+        recompute_clocks(first_ticket, progress=progress)
+    if timings is not None:
+        timings["rows"] = rows_done - started
+        timings["clocks"] = time.monotonic() - rows_done
+    return written
+
+
+def _batches(plan: list[tuple[int, int, int]], workers: int) -> Iterator[tuple[Rows, int]]:
+    """Each batch's rows in order, made by `workers` forked processes when that is safe."""
+    forkable = "fork" in multiprocessing.get_all_start_methods()
+    if workers <= 1 or len(plan) < 2 or not forkable or connection.in_atomic_block:
+        for batch in plan:
+            yield _make(batch)
+        return
+    # A child must not share this process's database connections.
+    connections.close_all()
+    with multiprocessing.get_context("fork").Pool(workers) as pool:
+        yield from _in_order(pool, plan, depth=2 * workers)
+
+
+def _in_order(
+    pool: Pool, plan: list[tuple[int, int, int]], *, depth: int
+) -> Iterator[tuple[Rows, int]]:
+    todo = iter(plan)
+    pending: deque[AsyncResult[tuple[Rows, int]]] = deque(
+        # The range first: zip would otherwise take (and lose) one batch too many.
+        pool.apply_async(_make, (batch,))
+        for _n, batch in zip(range(depth), todo, strict=False)
+    )
+    while pending:
+        result = pending.popleft().get()
+        following = next(todo, None)
+        if following is not None:
+            pending.append(pool.apply_async(_make, (following,)))
+        yield result
+
+
+def recompute_clocks(first_ticket: int, *, progress: bool = False) -> None:
+    """Fold the SLA clocks of the tickets from `first_ticket` on, if the clocks exist yet."""
+    if not alerts.available():
+        logger.warning("No SLA clocks yet: the seeded tickets' clocks are not computed.")
+        return
+    from interchange.servicedesk import sla
+    from interchange.servicedesk.models import Ticket
+
+    if progress:
+        sys.stderr.write("Computing SLA clocks from the timelines…\n")
+    if not Ticket.objects.filter(pk__lt=first_ticket).exists():
+        sla.recompute()
+        return
+    ids = Ticket.objects.filter(pk__gte=first_ticket).values_list("pk", flat=True)
+    sla.recompute(list(ids))
