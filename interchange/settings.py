@@ -338,6 +338,8 @@ OPEN311_KEY_SERVICE = env_str(
 )
 # FixMyStreet sends no Idempotency-Key and retries a report after a timeout: the same key
 # with the same body within this many seconds gets the first response, not a second ticket.
+# `make demo` only: the Open311 demo key takes this value, so scripts can post to a fresh demo.
+OPEN311_DEMO_API_KEY = env_str("OPEN311_DEMO_API_KEY")
 OPEN311_RETRY_WINDOW_SECONDS = env_int("OPEN311_RETRY_WINDOW_SECONDS", 600)
 # Requests a minute from one client address without an API key (each key has its own limit).
 OPEN311_ANONYMOUS_RATE_PER_MINUTE = env_int("OPEN311_ANONYMOUS_RATE_PER_MINUTE", 60)

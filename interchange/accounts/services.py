@@ -38,6 +38,12 @@ _KEY_PATTERN = re.compile(
 _NO_SUCH_KEY_HASH = hashlib.sha256(b"no such key").hexdigest()
 
 
+def parse_key(presented: str) -> tuple[str, str] | None:
+    """The (prefix, secret) of a well-formed key `ick_<prefix>_<secret>`, else None."""
+    match = _KEY_PATTERN.fullmatch(presented.strip())
+    return (match["prefix"], match["secret"]) if match else None
+
+
 def _hash(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 

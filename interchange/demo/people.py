@@ -9,10 +9,11 @@ from datetime import datetime
 
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
+from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
 
 from interchange.accounts.models import ApiKey, Role, User
-from interchange.accounts.services import KEY_LABEL, api_key_create
+from interchange.accounts.services import KEY_LABEL, api_key_create, parse_key
 from interchange.catalogue.models import Service
 from interchange.core.audit import record_change, snapshot
 from interchange.demo.catalogue import OWNERS
@@ -165,16 +166,26 @@ def _keys(admin: User, supplier: Supplier, *, at: datetime) -> list[Login]:
     return logins
 
 
-def demo_key(name: str) -> tuple[str, str]:
+def demo_key(name: str, kind: str = ApiKey.Kind.SUPPLIER_SYSTEM) -> tuple[str, str]:
     """A demo key's prefix and secret, derived from its name: the same on every laptop, so
-    the README can quote it. Only ever used under DEBUG."""
+    the README can quote it; the Open311 key is OPEN311_DEMO_API_KEY when that is set. Only
+    ever used under DEBUG."""
+    chosen = settings.OPEN311_DEMO_API_KEY
+    if chosen and kind == ApiKey.Kind.OPEN311_CLIENT:
+        parsed = parse_key(chosen)
+        if parsed is None:
+            raise ImproperlyConfigured(
+                "OPEN311_DEMO_API_KEY must look like ick_<10 to 16 hex digits>_<secret of 16 "
+                "or more letters, digits, - or _>, for example ick_0123456789_my-demo-secret-1."
+            )
+        return parsed
     digest = hashlib.sha256(f"interchange-demo-key:{name}".encode()).hexdigest()
     return digest[:10], f"demo_{digest[10:42]}"
 
 
 def _reproducible(admin: User, key: ApiKey, *, at: datetime) -> str:
     """Give the key its reproducible secret (recorded as a change), and return the key."""
-    prefix, secret = demo_key(key.name)
+    prefix, secret = demo_key(key.name, key.kind)
     secret_hash = hashlib.sha256(secret.encode()).hexdigest()
     if key.prefix != prefix or key.secret_hash != secret_hash:
         before = snapshot(key)

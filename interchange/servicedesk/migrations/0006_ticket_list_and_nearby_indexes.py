@@ -5,21 +5,35 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('catalogue', '0002_question_missing_message'),
-        ('servicedesk', '0005_sla_clocks_and_holder_segments'),
-        ('suppliers', '0001_suppliers_contracts_policies'),
+        ("catalogue", "0002_question_missing_message"),
+        ("servicedesk", "0005_sla_clocks_and_holder_segments"),
+        ("suppliers", "0001_suppliers_contracts_policies"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='ticket',
-            index=models.Index(fields=['-created_at', '-id'], name='sd_ticket_created'),
+            model_name="ticket",
+            index=models.Index(fields=["-created_at", "-id"], name="sd_ticket_created"),
         ),
         migrations.AddIndex(
-            model_name='ticket',
-            index=models.Index(condition=models.Q(('status__in', ['assigned', 'in_progress', 'new', 'waiting_resident', 'waiting_third_party'])), fields=['service', 'latitude', 'longitude'], name='sd_ticket_open_location'),
+            model_name="ticket",
+            index=models.Index(
+                condition=models.Q(
+                    (
+                        "status__in",
+                        [
+                            "assigned",
+                            "in_progress",
+                            "new",
+                            "waiting_resident",
+                            "waiting_third_party",
+                        ],
+                    )
+                ),
+                fields=["service", "latitude", "longitude"],
+                name="sd_ticket_open_location",
+            ),
         ),
     ]
