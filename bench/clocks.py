@@ -13,17 +13,14 @@ from __future__ import annotations
 import json
 import os
 import random
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
-import dj_database_url
 from django.core.management import call_command
-from django.db import connection, connections
+from django.db import connection
 
-from bench.databases import fresh_copy
+from bench.databases import django_uses, fresh_copy
 from bench.harness import Measure, benchmark, stopwatch
 from interchange.core.businesstime import from_epoch_us
 from interchange.core.models import BusinessCalendar, WorkingHours
@@ -45,27 +42,6 @@ BUILD_CHUNK = 20_000
 MINUTE = 60_000_000
 HOUR = 60 * MINUTE
 DAY = 24 * HOUR
-
-
-@contextmanager
-def _postgres(url: str) -> Iterator[None]:
-    """Django's default connection on the PostgreSQL database at `url` for the block, whatever
-    database the settings name (`make bench` runs without DATABASE_URL)."""
-    saved = connections.settings["default"]
-    connections["default"].close()
-    connections.settings["default"] = {
-        **saved,
-        **dj_database_url.parse(url),
-        "OPTIONS": {},
-        "CONN_MAX_AGE": 0,
-    }
-    del connections["default"]
-    try:
-        yield
-    finally:
-        connections["default"].close()
-        connections.settings["default"] = saved
-        del connections["default"]
 
 
 # --- Building the template -----------------------------------------------------------------
@@ -361,7 +337,7 @@ def _event_row(event: tuple[Any, ...]) -> tuple[Any, ...]:
 
 
 def _build(url: str) -> None:
-    with _postgres(url):
+    with django_uses(url):
         call_command("migrate", verbosity=0)
         data = _reference_data()
         services = data["services"]
@@ -401,7 +377,7 @@ def _build(url: str) -> None:
                 "SELECT setval(pg_get_serial_sequence('servicedesk_ticket', 'id'), %s)",
                 [TICKETS],
             )
-    with _postgres(url), connection.cursor() as cursor:
+    with django_uses(url), connection.cursor() as cursor:
         cursor.execute("VACUUM ANALYZE")
 
 
@@ -425,7 +401,7 @@ def recompute() -> list[Measure]:
 
     version = f"{DATA_VERSION}-{TICKETS}"
     later = NOW + timedelta(hours=1)
-    with fresh_copy("clocks", version, _build) as url, _postgres(url):
+    with fresh_copy("clocks", version, _build) as url, django_uses(url):
         rules = Rules.load()
         rules.tables()  # calendars' working tables, built once per process
         events = TicketEvent.objects.count()

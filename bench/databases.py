@@ -86,14 +86,20 @@ def fresh_copy(name: str, version: str, build: Callable[[str], None]) -> Iterato
 
 @contextmanager
 def django_uses(url: str) -> Iterator[None]:
-    """Point Django's default connection at `url` for the block, then back."""
-    settings_dict = connections["default"].settings_dict
-    saved = dict(settings_dict)
+    """Django's default connection on the PostgreSQL database at `url` for the block, whatever
+    database the settings name (`make bench` runs without DATABASE_URL), then back."""
+    saved = connections.settings["default"]
     connections["default"].close()
-    settings_dict.update(dj_database_url.parse(url))
+    connections.settings["default"] = {
+        **saved,
+        **dj_database_url.parse(url),
+        "OPTIONS": {},
+        "CONN_MAX_AGE": 0,
+    }
+    del connections["default"]
     try:
         yield
     finally:
         connections["default"].close()
-        settings_dict.clear()
-        settings_dict.update(saved)
+        connections.settings["default"] = saved
+        del connections["default"]

@@ -11,42 +11,17 @@ from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import date
 
-import dj_database_url
 from django.core.management import call_command
-from django.db import connections
 from django.db.migrations.loader import MigrationLoader
 
-from bench.databases import fresh_copy
+from bench.databases import django_uses, fresh_copy
 from bench.harness import Measure, benchmark, stopwatch
 
 TICKETS = int(os.environ.get("BENCH_SEED_TICKETS", "1000000"))
 # A fixed anchor, so every run loads the same history.
 ANCHOR = date(2026, 11, 1)
-
-
-@contextmanager
-def _postgres(url: str) -> Iterator[None]:
-    """Django's default connection on the PostgreSQL database at `url` for the block, whatever
-    the settings name (`make bench` runs without DATABASE_URL)."""
-    saved = connections.settings["default"]
-    connections["default"].close()
-    connections.settings["default"] = {
-        **saved,
-        **dj_database_url.parse(url),
-        "OPTIONS": {},
-        "CONN_MAX_AGE": 0,
-    }
-    del connections["default"]
-    try:
-        yield
-    finally:
-        connections["default"].close()
-        connections.settings["default"] = saved
-        del connections["default"]
 
 
 def _version() -> str:
@@ -60,7 +35,7 @@ def _build(url: str) -> None:
     from interchange.demo import reference
     from interchange.demo.dates import DemoDates
 
-    with _postgres(url):
+    with django_uses(url):
         call_command("migrate", verbosity=0)
         reference.load(DemoDates(ANCHOR))
 
@@ -78,7 +53,7 @@ def tickets_per_s() -> list[Measure]:
         TicketEvent,
     )
 
-    with fresh_copy("seed_reference", _version(), _build) as url, _postgres(url):
+    with fresh_copy("seed_reference", _version(), _build) as url, django_uses(url):
         phases: dict[str, float] = {}
         with stopwatch() as elapsed:
             written = history.load(count=TICKETS, dates=DemoDates(ANCHOR), timings=phases)

@@ -64,8 +64,22 @@ def _person_record(person: User) -> dict[str, Any]:
     return data
 
 
+class OwnSupplierFieldMixin(admin.ModelAdmin):
+    """A supplier administrator can only choose their own supplier."""
+
+    def formfield_for_foreignkey(
+        self, db_field: ForeignKey[Any, Any], request: HttpRequest, **kwargs: Any
+    ) -> forms.ModelChoiceField | None:
+        own = _own_supplier_only(request)
+        if db_field.name == "supplier" and own is not None:
+            kwargs["queryset"] = Supplier.objects.filter(pk=own)
+            kwargs["required"] = True
+            kwargs["empty_label"] = None
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
 @admin.register(User)
-class PersonAdmin(UserAdmin):
+class PersonAdmin(OwnSupplierFieldMixin, UserAdmin):
     form = PersonChangeForm
     add_form = PersonCreationForm
     list_display = ("username", "full_name", "email", "role", "supplier", "is_active", "is_staff")
@@ -135,16 +149,6 @@ class PersonAdmin(UserAdmin):
             kwargs["choices"] = BLANK_CHOICE_DASH + [(role.value, role.label) for role in roles]
         return super().formfield_for_choice_field(db_field, request, **kwargs)
 
-    def formfield_for_foreignkey(
-        self, db_field: ForeignKey[Any, Any], request: HttpRequest, **kwargs: Any
-    ) -> forms.ModelChoiceField | None:
-        own = _own_supplier_only(request)
-        if db_field.name == "supplier" and own is not None:
-            kwargs["queryset"] = Supplier.objects.filter(pk=own)
-            kwargs["required"] = True
-            kwargs["empty_label"] = None
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
-
     def save_model(
         self, request: HttpRequest, obj: User, form: ModelForm[User], change: bool
     ) -> None:
@@ -174,7 +178,7 @@ class RotateForm(forms.Form):
 
 
 @admin.register(ApiKey)
-class ApiKeyAdmin(admin.ModelAdmin):
+class ApiKeyAdmin(OwnSupplierFieldMixin):
     list_display = (
         "name",
         "prefix",
@@ -254,16 +258,6 @@ class ApiKeyAdmin(admin.ModelAdmin):
             kind = ApiKey.Kind.SUPPLIER_SYSTEM
             kwargs["choices"] = [(kind.value, kind.label)]
         return super().formfield_for_choice_field(db_field, request, **kwargs)
-
-    def formfield_for_foreignkey(
-        self, db_field: ForeignKey[Any, Any], request: HttpRequest, **kwargs: Any
-    ) -> forms.ModelChoiceField | None:
-        own = _own_supplier_only(request)
-        if db_field.name == "supplier" and own is not None:
-            kwargs["queryset"] = Supplier.objects.filter(pk=own)
-            kwargs["required"] = True
-            kwargs["empty_label"] = None
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def save_model(
         self, request: HttpRequest, obj: ApiKey, form: ModelForm[ApiKey], change: bool

@@ -1,9 +1,6 @@
 """A new service request through Open311: reading the POST body (form-encoded or multipart)
-into a checked report, every problem listed at once, and opening its ticket.
-
-Resident reports all start at the same priority: medium impact and medium urgency, which
-the priority table makes P3. Nobody reporting a pothole can judge how it ranks against the
-rest of the council's work; the desk triages it (up for a danger, down for a nuisance).
+into a checked report, every problem listed at once, and opening its ticket at the resident
+reports' starting priority (`frontdoor.reports`).
 """
 
 from __future__ import annotations
@@ -27,16 +24,14 @@ from interchange.accounts.models import ApiKey
 from interchange.catalogue.models import Service
 from interchange.catalogue.selectors import service_questions
 from interchange.catalogue.services import validate_answers
-from interchange.core.priorities import Level
 from interchange.frontdoor.models import Open311Request
 from interchange.frontdoor.open311.params import Invalid, Problems
+from interchange.frontdoor.reports import RESIDENT_IMPACT, RESIDENT_URGENCY
 from interchange.servicedesk.attachments import max_bytes, prepare_upload
 from interchange.servicedesk.errors import TicketValidationError
 from interchange.servicedesk.models import Attachment, Channel, ContactPreference, TicketType
 from interchange.servicedesk.services import ticket_attach, ticket_open
 
-RESIDENT_IMPACT = Level.MEDIUM
-RESIDENT_URGENCY = Level.MEDIUM
 # FixMyStreet's way of saying the reporter did not put a pin on the map.
 NOT_PINPOINTED = "#NOTPINPOINTED#"
 # Attributes FixMyStreet adds of its own accord: kept out of the answers unless the service

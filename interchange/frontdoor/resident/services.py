@@ -12,7 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from interchange.catalogue.models import Service
-from interchange.core.priorities import Level
+from interchange.frontdoor.reports import RESIDENT_IMPACT, RESIDENT_URGENCY
 from interchange.frontdoor.resident.selectors import satisfaction_given
 from interchange.servicedesk.actors import Resident
 from interchange.servicedesk.errors import StaleVersion
@@ -66,7 +66,7 @@ class NewReport:
 
 def report_send(*, report: NewReport, at: datetime | None = None) -> Opened:
     """Open the resident's report as an incident from the web, with their photos (never
-    public). The desk sets the priority it deserves; a resident's report starts at medium."""
+    public), at the resident reports' starting priority (`frontdoor.reports`)."""
     at = at or timezone.now()
     first, _space, last = report.name.strip().partition(" ")
     resident = Resident()
@@ -77,8 +77,8 @@ def report_send(*, report: NewReport, at: datetime | None = None) -> Opened:
             service=report.service,
             title=report.title,
             channel=Channel.WEB,
-            impact=Level.MEDIUM,
-            urgency=Level.MEDIUM,
+            impact=RESIDENT_IMPACT,
+            urgency=RESIDENT_URGENCY,
             description=report.description,
             reporter_first_name=first,
             reporter_last_name=last.strip(),
