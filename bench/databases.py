@@ -7,6 +7,7 @@ database's comment), so a benchmark bumps the version when its data changes.
 
 from __future__ import annotations
 
+import hashlib
 import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -28,6 +29,15 @@ def _url_for(dbname: str) -> str:
     parts = dj_database_url.parse(SERVER_URL)
     auth = parts["USER"] + (f":{parts['PASSWORD']}" if parts.get("PASSWORD") else "")
     return f"postgres://{auth}@{parts['HOST']}:{parts['PORT'] or 5432}/{dbname}"
+
+
+def schema_digest() -> str:
+    """A short digest of every migration's name: part of a template's version, so a template
+    is rebuilt whenever the schema changes."""
+    from django.db.migrations.loader import MigrationLoader
+
+    names = sorted(f"{app}.{name}" for app, name in MigrationLoader(None).disk_migrations)
+    return hashlib.sha256("\n".join(names).encode()).hexdigest()[:12]
 
 
 def _comment(conn: psycopg.Connection[Any], dbname: str) -> str | None:
@@ -61,10 +71,13 @@ def ensure_template(name: str, version: str, build: Callable[[str], None]) -> st
 
 
 @contextmanager
-def fresh_copy(name: str, version: str, build: Callable[[str], None]) -> Iterator[str]:
-    """Yield the URL of a new copy of the template, dropped afterwards; the template is kept."""
+def fresh_copy(
+    name: str, version: str, build: Callable[[str], None], *, run: str = "run"
+) -> Iterator[str]:
+    """Yield the URL of a new copy of the template, dropped afterwards; the template is kept.
+    Benchmarks sharing one template name their copies apart with `run`."""
     template = ensure_template(name, version, build)
-    copy = f"bench_{name}_run"
+    copy = f"bench_{name}_{run}"
     with _admin() as conn:
         conn.execute(
             sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(copy))

@@ -52,6 +52,8 @@ INSTALLED_APPS = [
     "interchange.servicedesk",
     "interchange.notifications",
     "interchange.frontdoor",
+    "interchange.exchange",
+    "interchange.workspace",
     "interchange.web",
     "interchange.demo",
 ]

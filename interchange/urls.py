@@ -6,6 +6,8 @@ from django.urls import include, path
 urlpatterns = [
     path("", include("interchange.core.urls")),
     path("", include("interchange.frontdoor.urls")),
+    path("api/v1/", include("interchange.exchange.api.urls")),
+    path("staff/", include("interchange.workspace.urls")),
     path("", include("interchange.web.urls")),
     path("admin/", admin.site.urls),
 ]
