@@ -11,7 +11,15 @@ import django
 from bench.harness import REGISTRY, Measure, format_table, write_results
 
 # Each module registers its benchmarks on import; later issues add theirs here.
-MODULES = ["bench.sla", "bench.clocks", "bench.seed"]
+MODULES = [
+    "bench.sla",
+    "bench.clocks",
+    "bench.seed",
+    "bench.open311",
+    "bench.exchange",
+    "bench.api",
+    "bench.workspace",
+]
 
 
 def main(argv: list[str]) -> int:

@@ -43,5 +43,7 @@ def _build(url: str) -> None:
 def council(run: str) -> Iterator[str]:
     """The URL of a fresh copy of the council (named by `run`, so benchmarks never share a
     copy), with Django's default connection pointed at it for the block."""
-    with fresh_copy("council", _version(), _build, run=run) as url, django_uses(url):
+    # The size is in the template's name: a small development council never replaces the
+    # million-ticket one.
+    with fresh_copy(f"council{TICKETS}", _version(), _build, run=run) as url, django_uses(url):
         yield url

@@ -1,0 +1,1 @@
+"""Benchmarks of the api (filled in by its issue)."""

@@ -1,0 +1,1 @@
+"""Benchmarks of the exchange (filled in by its issue)."""

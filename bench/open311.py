@@ -1,0 +1,1 @@
+"""Benchmarks of the open311 (filled in by its issue)."""

@@ -1,0 +1,1 @@
+"""Benchmarks of the workspace (filled in by its issue)."""
