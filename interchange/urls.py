@@ -7,6 +7,7 @@ urlpatterns = [
     path("", include("interchange.core.urls")),
     path("", include("interchange.frontdoor.urls")),
     path("api/v1/", include("interchange.exchange.api.urls")),
+    path("staff/exchange/", include("interchange.exchange.urls")),
     path("staff/", include("interchange.workspace.urls")),
     path("", include("interchange.web.urls")),
     path("admin/", admin.site.urls),
