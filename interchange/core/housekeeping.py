@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from interchange.core import idempotency
+from interchange.core import idempotency, ratelimit
 from interchange.core.jobs import periodic
 
 
@@ -12,3 +12,9 @@ from interchange.core.jobs import periodic
 def purge_idempotency_keys(at: datetime) -> None:
     """Delete idempotency keys past their keeping time."""
     idempotency.purge_expired(at=at)
+
+
+@periodic("core.purge_rate_counters", every=timedelta(minutes=10))
+def purge_rate_counters(at: datetime) -> None:
+    """Delete rate-limit counters of windows that have ended."""
+    ratelimit.purge_expired(at=at)

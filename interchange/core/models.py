@@ -282,6 +282,21 @@ class IdempotencyKey(models.Model):
         return f"{self.scope}:{self.key}"
 
 
+class RateCounter(models.Model):
+    """One rate-limit window's count for one bucket, when there is no Redis (see ratelimit)."""
+
+    key = models.CharField(_("key"), max_length=255, primary_key=True)
+    count = models.PositiveIntegerField(_("count"), default=0)
+    expires_at = models.DateTimeField(_("expires"), db_index=True)
+
+    class Meta:
+        verbose_name = _("rate-limit counter")
+        verbose_name_plural = _("rate-limit counters")
+
+    def __str__(self) -> str:
+        return f"{self.key}={self.count}"
+
+
 class ChangeRecord(models.Model):
     """Who changed a piece of reference data, when, and each field's old and new value."""
 

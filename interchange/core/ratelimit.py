@@ -1,10 +1,11 @@
-"""Fixed-window rate limits counted in the shared Django cache, so every process agrees.
+"""Fixed-window rate limits counted where every process agrees.
 
 Each bucket (an API key, a client address…) gets a counter per window of `per` seconds,
 keyed by the window's number: a new window starts a new counter and old ones simply expire.
-On Redis, `add` and `incr` are atomic. On Django's database cache `add` is atomic (a unique
-key) but `incr` reads and writes back, so requests racing in the same instant may be counted
-once between them: under load a few more requests than the limit may get through, never fewer.
+With Redis (`REDIS_URL`) the counters live in the cache, where `add` and `incr` are atomic.
+Without it they live in a table of the database (`RateCounter`), counted by one atomic
+upsert per hit: Django's database cache would need a read, a write and a cull check for each
+`incr`, and could count two racing requests once. Expired rows are purged by housekeeping.
 """
 
 from __future__ import annotations
@@ -12,10 +13,15 @@ from __future__ import annotations
 import hashlib
 import math
 from dataclasses import dataclass
+from datetime import UTC as UTC_ZONE
 from datetime import datetime
 
+from django.conf import settings
 from django.core.cache import cache
+from django.db import connection
 from django.utils import timezone
+
+from interchange.core.models import RateCounter
 
 # Cache keys must stay short and printable (memcached allows 250 characters, the database
 # cache 255 with its prefix); longer or odd bucket names are hashed.
@@ -51,6 +57,38 @@ def hit(bucket: str, *, limit: int, per: int = 60, at: datetime | None = None) -
     key = _cache_key(bucket, per, window)
     # A second beyond the window's end, so the counter outlives every request that counts in it.
     timeout = reset_after + 1
+    if getattr(settings, "REDIS_URL", ""):
+        count = _count_in_cache(key, timeout)
+    else:
+        count = _count_in_table(key, expires_at=now + timeout)
+    allowed = count <= limit
+    return RateLimitResult(
+        allowed=allowed,
+        remaining=max(0, limit - count),
+        retry_after_s=0 if allowed else reset_after,
+        limit=limit,
+        reset_after_s=reset_after,
+    )
+
+
+def _count_in_table(key: str, *, expires_at: float) -> int:
+    """Count the hit with one atomic upsert. Called outside a transaction (at the start of a
+    request), so the counter's row is locked only for the statement itself."""
+    quote = connection.ops.quote_name
+    table, key_column, count = (quote(n) for n in (RateCounter._meta.db_table, "key", "count"))
+    # INSERT … ON CONFLICT … RETURNING: PostgreSQL, and SQLite from 3.35.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} ({key_column}, {count}, expires_at) "  # noqa: S608
+            f"VALUES (%s, 1, %s) ON CONFLICT ({key_column}) "
+            f"DO UPDATE SET {count} = {table}.{count} + 1 RETURNING {count}",
+            [key, datetime.fromtimestamp(expires_at, tz=UTC_ZONE)],
+        )
+        row = cursor.fetchone()
+    return int(row[0])
+
+
+def _count_in_cache(key: str, timeout: int) -> int:
     if cache.add(key, 1, timeout=timeout):
         count = 1
     else:
@@ -66,11 +104,10 @@ def hit(bucket: str, *, limit: int, per: int = 60, at: datetime | None = None) -
             default_timeout = getattr(cache, "default_timeout", None)
             if default_timeout is not None and timeout > default_timeout:
                 cache.touch(key, timeout=timeout)
-    allowed = count <= limit
-    return RateLimitResult(
-        allowed=allowed,
-        remaining=max(0, limit - count),
-        retry_after_s=0 if allowed else reset_after,
-        limit=limit,
-        reset_after_s=reset_after,
-    )
+    return count
+
+
+def purge_expired(*, at: datetime | None = None) -> int:
+    """Delete the table's counters of windows that have ended."""
+    deleted, _ = RateCounter.objects.filter(expires_at__lt=at or timezone.now()).delete()
+    return deleted

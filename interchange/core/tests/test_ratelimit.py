@@ -5,7 +5,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from django.core.cache import cache
 
-from interchange.core.ratelimit import RateLimitResult, hit
+from interchange.core.ratelimit import RateLimitResult, hit, purge_expired
 
 pytestmark = pytest.mark.django_db
 
@@ -90,3 +90,15 @@ def test_a_limit_of_zero_refuses_everything():
 def test_nonsense_limits_are_a_programming_error(limit, per):
     with pytest.raises(ValueError, match="limit"):
         hit("bucket", limit=limit, per=per, at=T0)
+
+
+def test_without_redis_a_hit_is_one_statement_and_ended_windows_are_purged(
+    settings, django_assert_num_queries
+):
+    settings.REDIS_URL = ""
+    with django_assert_num_queries(1):
+        hit("bucket", limit=3, at=T0)
+    assert hit("bucket", limit=3, at=T0).remaining == 1
+    assert purge_expired(at=T0 + timedelta(seconds=45)) == 0  # the window is still counting
+    assert purge_expired(at=T0 + timedelta(seconds=47)) == 1
+    assert hit("bucket", limit=3, at=T0 + timedelta(seconds=47)).remaining == 2
