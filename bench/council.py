@@ -14,6 +14,7 @@ from contextlib import contextmanager
 from datetime import date
 
 from django.core.management import call_command
+from django.db import connection
 
 from bench.databases import django_uses, fresh_copy
 
@@ -38,6 +39,10 @@ def _build(url: str) -> None:
         call_command("migrate", verbosity=0)
         reference.load(dates)
         history.load(count=TICKETS, dates=dates, progress=True)
+        # Planner statistics travel with the template into every copy; without them
+        # PostgreSQL guesses, and picks plans no production database would.
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
 
 
 @contextmanager

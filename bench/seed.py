@@ -10,6 +10,7 @@ and the demo's reference data. BENCH_SEED_TICKETS sets the number of tickets (1,
 from __future__ import annotations
 
 import os
+import resource
 from datetime import date
 
 from django.core.management import call_command
@@ -36,6 +37,13 @@ def _build(url: str) -> None:
         reference.load(DemoDates(ANCHOR))
 
 
+def _cpu() -> tuple[float, float]:
+    """CPU seconds used so far by this process, and by its children that have ended."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime, children.ru_utime + children.ru_stime
+
+
 @benchmark
 def tickets_per_s() -> list[Measure]:
     """Seed TICKETS tickets into a fresh copy of the reference-data template."""
@@ -51,8 +59,10 @@ def tickets_per_s() -> list[Measure]:
 
     with fresh_copy("seed_reference", _version(), _build) as url, django_uses(url):
         phases: dict[str, float] = {}
+        before = _cpu()
         with stopwatch() as elapsed:
             written = history.load(count=TICKETS, dates=DemoDates(ANCHOR), timings=phases)
+        own, workers = (after - start for after, start in zip(_cpu(), before, strict=True))
         tickets = Ticket.objects.count()
         if tickets != TICKETS or SearchDocument.objects.count() != TICKETS:
             raise AssertionError(f"Seeded {tickets} tickets, not {TICKETS}.")
@@ -68,6 +78,13 @@ def tickets_per_s() -> list[Measure]:
             "clocks": TicketClock.objects.count(),
             "segments": HolderSegment.objects.count(),
             "workers": os.cpu_count(),
+            # Client CPU per ticket (this process writing and folding; the forked workers
+            # generating and emulating), which other load on the machine barely changes;
+            # the database server's share is not counted.
+            "cpu_us_per_ticket": {
+                "writer_and_clocks": round(own / written * 1e6),
+                "workers": round(workers / written * 1e6),
+            },
         }
     return [
         Measure(

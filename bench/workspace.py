@@ -1,1 +1,373 @@
-"""Benchmarks of the workspace (filled in by its issue)."""
+"""Benchmarks of the staff and supplier workspace: the queues' server time and queries, and
+search, on a copy of the council in PostgreSQL served by gunicorn (2 workers, DEBUG off) to
+signed-in people.
+
+Shared helpers for other workspace measures (the ticket page): `workspace_server` starts
+gunicorn on a free loopback port, `session_cookie` signs a person in (a session in the copy),
+`timed_get` times one request, `p95` summarises timings, `queries_for` counts a page's SQL
+in-process.
+"""
+
+from __future__ import annotations
+
+import http.client
+import math
+import os
+import secrets
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from bench.council import TICKETS, council
+from bench.harness import Measure, benchmark
+
+ROOT = Path(__file__).resolve().parent.parent
+HOST = "127.0.0.1"
+WORKERS = 2
+# The proxy in front of production says the client came over HTTPS (BEHIND_TLS_PROXY=1).
+PROXY_HEADERS = {"X-Forwarded-Proto": "https", "X-Forwarded-For": "198.51.100.8"}
+WARM_UP = 5
+SAMPLES = 60
+# The server's secret: sessions made here are signed with it, so the server accepts them.
+SERVER_SECRET = secrets.token_urlsafe(50)
+
+
+# --- Shared helpers ---------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind((HOST, 0))
+        return int(probe.getsockname()[1])
+
+
+@contextmanager
+def workspace_server(database_url: str) -> Iterator[int]:
+    """gunicorn (production settings, DEBUG off) on a free loopback port, serving the copy."""
+    port = free_port()
+    gunicorn = shutil.which("gunicorn", path=str(Path(sys.executable).parent)) or "gunicorn"
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "interchange.settings",
+        "DEBUG": "0",
+        "DATABASE_URL": database_url,
+        "SECRET_KEY": SERVER_SECRET,
+        "ALLOWED_HOSTS": HOST,
+        "BEHIND_TLS_PROXY": "1",
+        "STATIC_MANIFEST": "0",
+        "WEB_CONCURRENCY": str(WORKERS),
+        "PORT": str(port),
+    }
+    with tempfile.TemporaryDirectory(prefix="workspace-bench-") as folder:
+        log_path = Path(folder) / "gunicorn.log"
+        with log_path.open("wb") as log:
+            process = subprocess.Popen(  # noqa: S603 - our own server, fixed arguments
+                [gunicorn, "-c", "gunicorn.conf.py", "--bind", f"{HOST}:{port}"],
+                cwd=ROOT,
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+            try:
+                _wait_ready(port, process, log_path)
+                yield port
+            except BaseException:
+                print(_tail(log_path), file=sys.stderr)
+                raise
+            finally:
+                process.send_signal(signal.SIGTERM)
+                try:
+                    process.wait(timeout=30)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+                    process.wait()
+
+
+def _wait_ready(port: int, process: subprocess.Popen[bytes], log_path: Path) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"gunicorn exited ({process.returncode}):\n{_tail(log_path)}")
+        try:
+            if timed_get(port, "/healthz")[0] == 200:
+                return
+        except OSError:
+            pass
+        time.sleep(0.2)
+    raise RuntimeError(f"gunicorn did not answer /healthz within 60 s:\n{_tail(log_path)}")
+
+
+def _tail(path: Path, lines: int = 40) -> str:
+    return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+
+
+def session_cookie(user: Any) -> str:
+    """A signed-in session for `user` in the database Django points at: the Cookie header."""
+    from django.conf import settings
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+    from django.contrib.sessions.backends.db import SessionStore
+    from django.test.utils import override_settings
+
+    # Signed (session data, the password hash check) with the secret the server runs with.
+    with override_settings(SECRET_KEY=SERVER_SECRET):
+        session = SessionStore()
+        session[SESSION_KEY] = str(user.pk)
+        session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+        session[HASH_SESSION_KEY] = user.get_session_auth_hash()
+        session.set_expiry(timedelta(hours=2))
+        session.create()
+    return f"{settings.SESSION_COOKIE_NAME}={session.session_key}"
+
+
+def timed_get(port: int, path: str, cookie: str | None = None) -> tuple[int, float, bytes]:
+    """(status, seconds, body) of one GET on its own connection."""
+    headers = {"Host": HOST, "Connection": "close", **PROXY_HEADERS}
+    if cookie:
+        headers["Cookie"] = cookie
+    connection = http.client.HTTPConnection(HOST, port, timeout=60)
+    try:
+        start = time.perf_counter()
+        connection.request("GET", path, headers=headers)
+        response = connection.getresponse()
+        body = response.read()
+        seconds = time.perf_counter() - start
+    finally:
+        connection.close()
+    return response.status, seconds, body
+
+
+def p95(values: Sequence[float]) -> float:
+    """The 95th percentile (nearest rank)."""
+    ordered = sorted(values)
+    return ordered[max(0, math.ceil(0.95 * len(ordered)) - 1)]
+
+
+def time_page(port: int, path: str, cookie: str, samples: int = SAMPLES) -> dict[str, float]:
+    """p95 and median milliseconds of `path`, after a warm-up; fails on any answer but 200."""
+    timings = []
+    for i in range(WARM_UP + samples):
+        status, seconds, body = timed_get(port, path, cookie)
+        if status != 200:
+            raise RuntimeError(f"GET {path} answered {status}: {body[:300]!r}")
+        if i >= WARM_UP:
+            timings.append(seconds * 1000)
+    return {
+        "p95_ms": round(p95(timings), 1),
+        "median_ms": round(statistics.median(timings), 1),
+    }
+
+
+def queries_for(user: Any, path: str) -> int:
+    """How many SQL queries the page at `path` runs for `user`, measured in-process."""
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    client = Client(HTTP_HOST="localhost", HTTP_X_FORWARDED_PROTO="https")
+    client.force_login(user)
+    client.get(path, secure=True)  # the first request may warm caches
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(path, secure=True)
+    if response.status_code != 200:
+        raise RuntimeError(f"GET {path} answered {response.status_code} in-process")
+    return len(captured)
+
+
+# --- The people and views measured -----------------------------------------------------------
+
+
+def _people() -> tuple[Any, Any, Any]:
+    """An integrator agent, and an agent of the supplier holding the most open tickets."""
+    from django.db.models import Count
+
+    from interchange.accounts.models import Role, User
+    from interchange.servicedesk.models import OPEN_STATUSES, Ticket
+    from interchange.suppliers.models import Supplier
+
+    integrator = User.objects.filter(role=Role.INTEGRATOR_AGENT, is_active=True).first()
+    busiest = (
+        Ticket.objects.filter(status__in=sorted(OPEN_STATUSES), holder_supplier__isnull=False)
+        .values("holder_supplier")
+        .annotate(n=Count("id"))
+        .order_by("-n")
+        .first()
+    )
+    assert integrator is not None and busiest is not None
+    supplier = Supplier.objects.get(pk=busiest["holder_supplier"])
+    agent = User.objects.filter(role=Role.SUPPLIER_AGENT, supplier=supplier).first()
+    if agent is None:
+        agent = User.objects.create_user(
+            username=f"bench.{supplier.code}", role=Role.SUPPLIER_AGENT, supplier=supplier
+        )
+    return integrator, agent, supplier
+
+
+def _search_word() -> tuple[str, int]:
+    """A word of ticket titles that matches a few hundred tickets (closest to 300)."""
+    from collections import Counter
+
+    from interchange.servicedesk.models import Ticket
+
+    titles = Ticket.objects.order_by("-id").values_list("title", flat=True)[:5000]
+    sample = Counter(w.lower().strip(".,") for t in titles for w in set(t.split()) if len(w) > 4)
+    total = Ticket.objects.count()
+    scale = total / max(1, min(5000, total))
+    word, seen = min(sample.items(), key=lambda item: abs(item[1] * scale - 300))
+    return word, round(seen * scale)
+
+
+@benchmark
+def queues_and_search() -> list[Measure]:
+    from django.core.management import call_command
+
+    with council(run="workspace") as url:
+        # Sign-in lockouts and rate counters live in the database cache in production.
+        call_command("createcachetable", verbosity=0)
+        integrator, agent, supplier = _people()
+        desk = "/staff/queues/desk?sort=created&order=desc"
+        supplier_path = f"/staff/queues/suppliers/{supplier.code}?sort=deadline&order=asc"
+        soon = "/staff/queues/breaching-soon"
+        word, approx = _search_word()
+        counts = {
+            "integrator desk, 25 rows": queries_for(integrator, desk),
+            "integrator desk, 100 rows": queries_for(integrator, desk + "&size=100"),
+            "supplier queue, 25 rows": queries_for(agent, supplier_path),
+            "supplier queue, 100 rows": queries_for(agent, supplier_path + "&size=100"),
+            "breaching soon, 25 rows": queries_for(integrator, soon),
+            "breaching soon, 100 rows": queries_for(integrator, soon + "?size=100"),
+        }
+        integrator_cookie = session_cookie(integrator)
+        agent_cookie = session_cookie(agent)
+        with workspace_server(url) as port:
+            timed = {
+                "integrator desk, open, newest first": time_page(port, desk, integrator_cookie),
+                f"{supplier.code} (supplier agent), open, by deadline": time_page(
+                    port, supplier_path, agent_cookie
+                ),
+                "breaching soon (integrator)": time_page(port, soon, integrator_cookie),
+            }
+            searched = time_page(port, f"/staff/search?q={word}", integrator_cookie)
+    worst = max(timed.values(), key=lambda t: t["p95_ms"])
+    common = {"tickets": TICKETS, "server": f"gunicorn, {WORKERS} sync workers, DEBUG off"}
+    return [
+        Measure(
+            "workspace.queue_p95_ms",
+            worst["p95_ms"],
+            "ms",
+            target="< 150",
+            notes={**common, "samples_each": SAMPLES, "views": timed},
+        ),
+        Measure(
+            "workspace.queue_queries",
+            max(counts.values()),
+            "queries",
+            target="<= 15, the same for 25 and 100 rows",
+            notes={**common, "per_page": counts},
+        ),
+        Measure(
+            "workspace.search_p95_ms",
+            searched["p95_ms"],
+            "ms",
+            target="< 300",
+            notes={**common, "word": word, "approx_matches": approx, **searched},
+        ),
+    ]
+
+
+# --- The ticket page (issue 7, ticket half) --------------------------------------------------
+
+TICKET_SAMPLE = 12
+LONG_TIMELINES = 3
+LONG_TIMELINE_NOTES = 300
+TICKET_ROUNDS = 8
+
+
+def _ticket_sample(integrator: Any) -> tuple[list[Any], list[Any]]:
+    """Tickets spread over the id range (open and finished alike), and a few given long
+    timelines through the domain functions: (ordinary, long)."""
+    from django.db.models import Max, Min
+
+    from interchange.servicedesk.models import Ticket
+    from interchange.servicedesk.services import ticket_add_note
+
+    bounds = Ticket.objects.aggregate(lo=Min("id"), hi=Max("id"))
+    step = max(1, (bounds["hi"] - bounds["lo"]) // (TICKET_SAMPLE + LONG_TIMELINES))
+    picked = []
+    for n in range(TICKET_SAMPLE + LONG_TIMELINES):
+        ticket = Ticket.objects.filter(id__gte=bounds["lo"] + n * step).order_by("id").first()
+        if ticket is not None and ticket not in picked:
+            picked.append(ticket)
+    ordinary, long = picked[:TICKET_SAMPLE], picked[TICKET_SAMPLE:]
+    for ticket in long:
+        for i in range(LONG_TIMELINE_NOTES):
+            ticket_add_note(
+                ticket=ticket, actor=integrator, body=f"Bench note {i}", public=i % 3 == 0
+            )
+    return ordinary, long
+
+
+@benchmark
+def ticket_page() -> list[Measure]:
+    with council(run="wsticket") as url:
+        return [measure_ticket_page(url)]
+
+
+def measure_ticket_page(url: str) -> Measure:
+    """`workspace.ticket_p95_ms` on the council copy Django points at (served from `url`)."""
+    from django.core.management import call_command
+
+    from interchange.servicedesk.models import TicketEvent
+
+    call_command("createcachetable", verbosity=0)
+    integrator, _agent, _supplier = _people()
+    ordinary, long = _ticket_sample(integrator)
+    paths = [f"/staff/tickets/{t.reference}" for t in [*ordinary, *long]]
+    events = {t.reference: TicketEvent.objects.filter(ticket=t).count() for t in ordinary}
+    queries = {
+        "ordinary": queries_for(integrator, paths[0]),
+        "long timeline": queries_for(integrator, paths[-1]),
+    }
+    cookie = session_cookie(integrator)
+    timings: dict[str, list[float]] = {"ordinary": [], "long timeline": []}
+    with workspace_server(url) as port:
+        for path in paths[:WARM_UP]:
+            timed_get(port, path, cookie)
+        for _ in range(TICKET_ROUNDS):
+            for i, path in enumerate(paths):
+                status, seconds, body = timed_get(port, path, cookie)
+                if status != 200:
+                    raise RuntimeError(f"GET {path} answered {status}: {body[:300]!r}")
+                kind = "ordinary" if i < len(ordinary) else "long timeline"
+                timings[kind].append(seconds * 1000)
+    every = timings["ordinary"] + timings["long timeline"]
+    return Measure(
+        "workspace.ticket_p95_ms",
+        round(p95(every), 1),
+        "ms",
+        target="< 100",
+        notes={
+            "tickets": TICKETS,
+            "server": f"gunicorn, {WORKERS} sync workers, DEBUG off",
+            "signed_in_as": "integrator agent",
+            "samples": len(every),
+            "ordinary_p95_ms": round(p95(timings["ordinary"]), 1),
+            "ordinary_median_ms": round(statistics.median(timings["ordinary"]), 1),
+            "long_timeline_p95_ms": round(p95(timings["long timeline"]), 1),
+            "long_timeline_median_ms": round(statistics.median(timings["long timeline"]), 1),
+            "long_timeline_events": f"{LONG_TIMELINE_NOTES}+",
+            "ordinary_events": f"{min(events.values())}-{max(events.values())}",
+            "sql_queries": queries,
+            "load_average_1m": round(os.getloadavg()[0], 1),
+        },
+    )

@@ -45,6 +45,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.forms",
     "axes",
+    # The API docs page then serves Swagger UI from our own static files, not a CDN.
+    "ninja",
     "interchange.core",
     "interchange.catalogue",
     "interchange.suppliers",
@@ -224,6 +226,35 @@ HEARTBEAT_STALE_SECONDS = env_int("HEARTBEAT_STALE_SECONDS", 60)
 # Off by default: a stopped worker delays background work but the web can still serve, so
 # taking every web process out of the load balancer for it would turn a delay into an outage.
 REQUIRE_WORKER_HEARTBEAT = env_bool("REQUIRE_WORKER_HEARTBEAT", False)
+
+# --- Supplier exchange (outbound webhooks) ----------------------------------
+# Deliver to loopback, private, link-local and other non-public addresses. Off: the address
+# a webhook URL resolves to is checked at every delivery and such targets are refused (so a
+# supplier cannot point the platform at the council's own network). Tests, the benchmark and
+# the demo turn it on to reach a receiver on the same machine. Not tied to DEBUG on purpose.
+EXCHANGE_ALLOW_PRIVATE_TARGETS = env_bool("EXCHANGE_ALLOW_PRIVATE_TARGETS", False)
+# Accept http:// endpoint URLs. Off: https only, so events and signatures travel encrypted;
+# tests and the demo turn it on for a local receiver without a certificate.
+EXCHANGE_ALLOW_HTTP = env_bool("EXCHANGE_ALLOW_HTTP", False)
+# Webhook signing secrets are derived from this key and a random salt per secret, so the
+# database alone reveals none (they cannot be hashed: signing needs them). Changing it
+# invalidates every endpoint's secret; by default it is SECRET_KEY, and setting it of its own
+# lets SECRET_KEY be rotated without re-keying every supplier.
+EXCHANGE_SECRETS_KEY = env_str("EXCHANGE_SECRETS_KEY") or SECRET_KEY
+# Seconds to wait for a supplier's receiver to accept the connection, then to answer.
+EXCHANGE_CONNECT_TIMEOUT_S = env_int("EXCHANGE_CONNECT_TIMEOUT_S", 5)
+EXCHANGE_READ_TIMEOUT_S = env_int("EXCHANGE_READ_TIMEOUT_S", 15)
+# A claimed delivery is its worker's this long (a killed worker's deliveries go out again
+# after it); keep it well above the two timeouts.
+EXCHANGE_LEASE_SECONDS = env_int("EXCHANGE_LEASE_SECONDS", 60)
+# The worker looks for new timeline events and due deliveries at least this often (ms), even
+# when WORKER_POLL_SECONDS is longer, so a change reaches suppliers within about this time.
+EXCHANGE_POLL_MS = env_int("EXCHANGE_POLL_MS", 200)
+
+# --- Workspace ----------------------------------------------------------------
+# The "breaching soon" queue: open tickets with a running SLA clock whose deadline falls within
+# this many wall-clock hours from now.
+WORKSPACE_BREACHING_SOON_HOURS = env_int("WORKSPACE_BREACHING_SOON_HOURS", 4)
 
 # --- Email ------------------------------------------------------------------
 # Notifications are sent by the worker as durable jobs, so a slow or failing mail server

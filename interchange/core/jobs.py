@@ -30,6 +30,23 @@ class Periodic:
 
 PERIODIC: dict[str, Periodic] = {}
 
+# Name → the longest (seconds) an idle worker may sleep before its next turn, asked for by
+# apps whose scans must notice new work quickly (see `wake_within`).
+IDLE_LIMITS: dict[str, float] = {}
+
+
+def wake_within(name: str, seconds: float) -> None:
+    """Ask the worker loop to take a turn at least every `seconds` even when idle (its poll
+    may be longer), so a periodic scan registered with a short interval runs that often."""
+    if seconds <= 0:
+        raise ValueError("An idle limit must be above zero seconds.")
+    IDLE_LIMITS[name] = seconds
+
+
+def idle_limit(poll: float) -> float:
+    """How long an idle worker sleeps: its poll, or less if an app asked for less."""
+    return min([poll, *IDLE_LIMITS.values()])
+
 
 def handler(kind: str, *, atomic: bool = True) -> Callable[[Handler], Handler]:
     """Register the function that runs jobs of `kind` (a plain function a test can call).

@@ -49,7 +49,7 @@ from django.db.models import Count, F, Min, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from interchange.core.jobs import HANDLERS, OUTSIDE_TRANSACTION, PERIODIC, Periodic
+from interchange.core.jobs import HANDLERS, OUTSIDE_TRANSACTION, PERIODIC, Periodic, idle_limit
 from interchange.core.models import Job, PeriodicRun, WorkerHeartbeat
 
 logger = logging.getLogger("interchange.worker")
@@ -492,7 +492,7 @@ def run_forever(
             if beat:
                 last_beat = now
             if claimed < batch:
-                stop_event.wait(poll)
+                stop_event.wait(idle_limit(poll))
     finally:
         # If the database is gone the row just goes stale and is pruned later.
         with suppress(DatabaseError):

@@ -13,10 +13,17 @@ from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import numpy as np
+
+from interchange.core.businesstime import from_epoch_us
+
 MINUTE_US = 60_000_000
 # One timeline entry: at (epoch s), kind, status, holder, priority, holder acknowledged,
 # acknowledges, policy, alert clock key (-1 for none), reason.
 Entry = tuple[int, str, str, int | None, int, bool, bool, int | None, int, str]
+# What the breach scans raise for a ticket: by scan moment (epoch s), each alert's kind and
+# payload, in the order raised.
+Raised = dict[int, list[tuple[str, dict[str, Any]]]]
 
 
 def available() -> bool:
@@ -121,6 +128,132 @@ class Planner:
                         if scan < self.end:
                             found.setdefault(ticket_id, set()).add(scan)
         return {ticket_id: sorted(times) for ticket_id, times in found.items()}
+
+    def plan(self, tickets: Sequence[tuple[int, int, Sequence[Entry]]]) -> dict[int, Raised]:
+        """For (ticket id, service id, timeline) of a batch: at each scan that raises
+        anything, what it raises, by ticket id and then scan moment (epoch s); idle scans are
+        left out. The same as `due` at each of `scan_times`, in order, each scan's alerts
+        joining the timeline before the next, but folded in bulk: each round folds every
+        ticket's next scan at once (`clocks.fold_many_at`)."""
+        scans = self.scan_times(tickets)
+        chosen = [t for t in tickets if t[0] in scans]
+        if not chosen:
+            return {}
+        clocks = self.clocks
+        # Every chosen ticket's timeline as arrays (ticket position, then the Timelines
+        # columns), in ticket then time order.
+        base = np.array(
+            [
+                (
+                    position,
+                    at * 1_000_000,
+                    clocks.STATUS_CODE[status],
+                    holder or 0,
+                    priority,
+                    clocks.KIND_CODE.get(kind, 0),
+                    held,
+                    acknowledges,
+                    (policy or 0) if kind in clocks.HOLDER_KINDS else 0,
+                    alert,
+                )
+                for position, (_id, _service, timeline) in enumerate(chosen)
+                for at, kind, status, holder, priority, held, acknowledges, policy, alert, _r in (
+                    timeline
+                )
+            ],
+            dtype=np.int64,
+        )
+        ids = np.array([t[0] for t in chosen], dtype=np.int64)
+        services = np.array([t[1] for t in chosen], dtype=np.int64)
+        times = [scans[t[0]] for t in chosen]
+        raised: dict[int, Raised] = {}
+        # Alerts raised so far, as rows like `base`: they join the timelines of later scans.
+        added: list[tuple[int, ...]] = []
+        for round_ in range(max(len(t) for t in times)):
+            moment = np.array([t[round_] if round_ < len(t) else -1 for t in times], dtype=np.int64)
+            table = base
+            if added:
+                table = np.concatenate([base, np.array(added, dtype=np.int64)])
+                # By ticket, then time; an alert after the events of its own moment (the
+                # scan runs after them), in the order raised. Both sorts are stable.
+                order = np.argsort(table[:, 1], kind="stable")
+                table = table[order[np.argsort(table[order, 0], kind="stable")]]
+            active = moment >= 0
+            table = table[active[table[:, 0]] & (table[:, 1] <= moment[table[:, 0]] * 1_000_000)]
+            positions = np.flatnonzero(active)
+            timelines = clocks.Timelines(
+                ticket=ids[table[:, 0]],
+                at=table[:, 1].copy(),
+                status=table[:, 2].astype(np.int8),
+                holder=table[:, 3].copy(),
+                priority=table[:, 4].astype(np.int8),
+                kind=table[:, 5].astype(np.int8),
+                holder_acknowledged=table[:, 6].astype(np.bool_),
+                acknowledges=table[:, 7].astype(np.bool_),
+                policy=table[:, 8].copy(),
+                alert=table[:, 9].copy(),
+                ticket_ids=ids[positions],
+                service_ids=services[positions],
+            )
+            at_us = moment[positions] * 1_000_000
+            result = clocks.fold_many_at(
+                timelines, rules=self.rules, at_us=at_us, warning_share=self.share
+            )
+            # The state after each ticket's last event by the scan: what its alerts carry.
+            last = np.append(np.flatnonzero(np.diff(table[:, 0])), len(table) - 1)
+            found = self._found(result, positions, at_us)
+            for position, key, kind, payload in found:
+                ticket_id, second = int(ids[position]), int(moment[position])
+                raised.setdefault(ticket_id, {}).setdefault(second, []).append((kind, payload))
+                row = table[last[np.searchsorted(positions, position)]]
+                code = clocks.KIND_WARNING if kind == "sla_warning" else clocks.KIND_BREACH
+                added.append(
+                    (position, second * 1_000_000, *row[2:5].tolist(), code, row[6], 0, 0, key)
+                )
+        return raised
+
+    def _found(
+        self, result: Any, positions: Any, at_us: Any
+    ) -> list[tuple[int, int, str, dict[str, Any]]]:
+        """Each alert the bulk fold finds due by its ticket's scan, as `Fold.alerts_due` finds
+        them: (ticket position, clock key, kind, payload), by ticket then clock key."""
+        clocks, none = self.clocks, self.clocks.NONE
+        ticket_at = dict(zip(result.ticket_ids.tolist(), at_us.tolist(), strict=True))
+        position_of = dict(zip(result.ticket_ids.tolist(), positions.tolist(), strict=True))
+        numbers = result.segment_number.tolist()
+        holders = result.segment_holder.tolist()
+        found = []
+        for arrays, owners, resolution, on_segments in (
+            (result.response, result.ticket_ids, False, False),
+            (result.resolution, result.ticket_ids, True, False),
+            (result.segment_response, result.segment_ticket, False, True),
+            (result.segment_resolution, result.segment_ticket, True, True),
+        ):
+            owner_at = np.array([ticket_at[t] for t in owners.tolist()], dtype=np.int64)
+            breach = (arrays.breach_due != none) & (arrays.breach_due <= owner_at)
+            warning = ~breach & (arrays.warning_due != none) & (arrays.warning_due <= owner_at)
+            for i in np.flatnonzero(breach | warning).tolist():
+                is_breach = bool(breach[i])
+                number = numbers[i] if on_segments else 0
+                ref = clocks.ClockRef.from_key(number * 2 + resolution)
+                target = int(arrays.target[i])
+                deadline = int(arrays.deadline[i])
+                assert arrays.priority is not None
+                payload = self.sla.payload_of(
+                    ref,
+                    holder=(holders[i] or None) if on_segments else None,
+                    priority=int(arrays.priority[i]),
+                    target=None if target == none else timedelta(microseconds=target),
+                    elapsed=timedelta(microseconds=int(arrays.elapsed[i])),
+                    due_at=from_epoch_us(
+                        int(arrays.breach_due[i] if is_breach else arrays.warning_due[i])
+                    ),
+                    deadline=None if deadline == none else from_epoch_us(deadline),
+                )
+                kind = "sla_breach" if is_breach else "sla_warning"
+                found.append((position_of[int(owners[i])], ref.key, kind, payload))
+        found.sort(key=lambda f: (f[0], f[1]))
+        return found
 
     def due(
         self, ticket_id: int, service_id: int, timeline: Sequence[Entry], at: int

@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from interchange.core.priorities import priority_for
-from interchange.demo.alerts import Entry, Planner
+from interchange.demo.alerts import Entry, Planner, Raised
 from interchange.demo.scripts import SYSTEM, ActorKind, ActorRef, Op, Step, TicketScript
 from interchange.demo.world import World
 from interchange.servicedesk.models import REFERENCE_DIGITS, REFERENCE_PREFIX, TicketType
@@ -56,6 +56,8 @@ HOLDING_COLUMNS = ("ticket_id", "supplier_id", "first_held_at")
 LINK_COLUMNS = ("from_ticket_id", "to_ticket_id", "kind", "created_at")
 SATISFACTION_COLUMNS = ("id", "ticket_id", "score", "comment", "at")
 SEARCH_COLUMNS = ("ticket_id", "body")
+_VERSION, _UPDATED_AT = TICKET_COLUMNS.index("version"), TICKET_COLUMNS.index("updated_at")
+_SYSTEM_KIND = str(SYSTEM.kind)
 
 
 def iso(t: int) -> str:
@@ -139,32 +141,73 @@ class Emulator:
     def apply_batch(self, scripts: list[TicketScript]) -> None:
         """Apply the scripts (a batch in order of opening, duplicates after their masters),
         then add the breach scans a live system would have run, where they raise anything."""
+        rows = self.rows
+        first_ticket, first_event = len(rows.tickets), len(rows.events)
         tickets = [self.apply(script) for script in scripts]
         if self.planner is None:
             return
-        scans = self.planner.scan_times(
+        raised = self.planner.plan(
             [(t.state["id"], t.state["service_id"], t.timeline) for t in tickets]
         )
-        if not scans:
+        if not raised:
             return
-        self._drop(set(scans))
-        for script in scripts:
-            times = scans.get(self.ticket_id(script.index))
-            if times:
-                script.steps = _merged(script.steps, times)
-                ticket = self.apply(script)
-                idle = {id(step) for step in ticket.idle_scans}
-                script.steps = [step for step in script.steps if id(step) not in idle]
+        # A scan's alerts change nothing but the ticket's version and last change: they join
+        # the timeline where the scan ran (after the events of its moment), and the events
+        # after them move up in sequence, as if the scans had been steps all along. Only the
+        # scans that raise anything join the scripts: an idle scan changes nothing.
+        events = rows.events[first_event:]
+        del rows.events[first_event:]
+        begin = 0
+        for number, (script, ticket) in enumerate(zip(scripts, tickets, strict=True)):
+            end = begin + len(ticket.timeline)
+            found = raised.get(ticket.state["id"])
+            if not found:
+                rows.events.extend(events[begin:end])
+            else:
+                scans = sorted(found)
+                script.steps = _merged(script.steps, scans)
+                merged = self._with_alerts(events[begin:end], scans, found)
+                rows.events.extend(merged)
+                index = first_ticket + number
+                row = list(rows.tickets[index])
+                row[_VERSION], row[_UPDATED_AT] = len(merged), merged[-1][3]
+                rows.tickets[index] = tuple(row)
+            begin = end
 
-    def _drop(self, ticket_ids: set[int]) -> None:
-        """Forget the rows of these tickets (they are applied again with their scans)."""
-        rows = self.rows
-        rows.tickets = [r for r in rows.tickets if r[0] not in ticket_ids]
-        rows.events = [r for r in rows.events if r[0] not in ticket_ids]
-        rows.holdings = [r for r in rows.holdings if r[0] not in ticket_ids]
-        rows.links = [r for r in rows.links if r[0] not in ticket_ids]
-        rows.satisfaction = [r for r in rows.satisfaction if r[1] not in ticket_ids]
-        rows.search = [r for r in rows.search if r[0] not in ticket_ids]
+    @staticmethod
+    def _with_alerts(
+        events: list[tuple[Any, ...]], scans: list[int], found: Raised
+    ) -> list[tuple[Any, ...]]:
+        """A ticket's event rows with the alerts of its scans, numbered again in order; each
+        alert as `_op_sla_scan` writes it: by the system, the ticket's state unchanged."""
+        merged: list[tuple[Any, ...]] = []
+        j = 0
+        for at in scans:
+            while j < len(events) and events[j][3] <= at:
+                merged.append(events[j])
+                j += 1
+            before = merged[-1]
+            for kind, payload in found[at]:
+                merged.append(
+                    (
+                        before[0],
+                        0,
+                        kind,
+                        at,
+                        _SYSTEM_KIND,
+                        None,
+                        None,
+                        SYSTEM.label,
+                        *before[8:12],
+                        "{}",
+                        json.dumps(payload),
+                        "",
+                        False,
+                        at,
+                    )
+                )
+        merged.extend(events[j:])
+        return [(row[0], sequence, *row[2:]) for sequence, row in enumerate(merged, start=1)]
 
     # --- Opening, as `ticket_open` ------------------------------------------------------------
 
@@ -386,11 +429,10 @@ class Emulator:
         self._change(ticket, step, "satisfaction", {}, {"score": score, "response": response_id})
 
     def _op_sla_scan(self, ticket: _Ticket, step: Step) -> None:
+        # A script applied with its scans already in place: fold the ticket as the scan does.
         assert self.planner is not None
         state = ticket.state
         due = self.planner.due(state["id"], state["service_id"], ticket.timeline, step.at)
-        if not due:
-            ticket.idle_scans.append(step)
         for kind, payload in due:
             self._change(ticket, step, str(kind), {}, payload)
 
@@ -487,8 +529,8 @@ class Emulator:
                 state["holder_supplier_id"],
                 state["priority"],
                 state["holder_acknowledged_at"] is not None,
-                json.dumps(old),
-                json.dumps(new),
+                json.dumps(old) if old else "{}",
+                json.dumps(new) if new else "{}",
                 reason,
                 public,
                 # Seeded history is the past: nothing in it is sent to anyone.
@@ -543,14 +585,13 @@ class Emulator:
 class _Ticket:
     """A ticket being emulated: its fields, and what its search document and clocks need."""
 
-    __slots__ = ("held", "idle_scans", "notes", "state", "timeline")
+    __slots__ = ("held", "notes", "state", "timeline")
 
     def __init__(self, state: dict[str, Any]) -> None:
         self.state = state
         self.held: set[int] = set()
         self.notes: list[str] = []
         self.timeline: list[Entry] = []
-        self.idle_scans: list[Step] = []
 
 
 def _merged(steps: list[Step], scans: list[int]) -> list[Step]:

@@ -15,6 +15,7 @@ import sys
 import time
 from collections import deque
 from collections.abc import Iterator
+from contextlib import contextmanager
 from multiprocessing.pool import AsyncResult, Pool
 
 from django.db import connection, connections
@@ -88,11 +89,13 @@ def load(
     written = 0
     _JOB = (generator, emulator)
     try:
-        for rows, tickets in _batches(plan, workers):
-            writer.write(rows)
-            written += tickets
-            if bar is not None:
-                bar.advance(tickets)
+        # The workers start before the writer's transaction does: a child must not share it.
+        with _batches(plan, workers) as batches, writer.loading(count):
+            for rows, tickets in batches:
+                writer.write(rows)
+                written += tickets
+                if bar is not None:
+                    bar.advance(tickets)
     finally:
         _JOB = None
     writer.finish()
@@ -107,17 +110,20 @@ def load(
     return written
 
 
-def _batches(plan: list[tuple[int, int, int]], workers: int) -> Iterator[tuple[Rows, int]]:
-    """Each batch's rows in order, made by `workers` forked processes when that is safe."""
+@contextmanager
+def _batches(
+    plan: list[tuple[int, int, int]], workers: int
+) -> Iterator[Iterator[tuple[Rows, int]]]:
+    """Each batch's rows in order, made by `workers` forked processes when that is safe
+    (started on entering, stopped on leaving)."""
     forkable = "fork" in multiprocessing.get_all_start_methods()
     if workers <= 1 or len(plan) < 2 or not forkable or connection.in_atomic_block:
-        for batch in plan:
-            yield _make(batch)
+        yield (_make(batch) for batch in plan)
         return
     # A child must not share this process's database connections.
     connections.close_all()
     with multiprocessing.get_context("fork").Pool(workers) as pool:
-        yield from _in_order(pool, plan, depth=2 * workers)
+        yield _in_order(pool, plan, depth=2 * workers)
 
 
 def _in_order(

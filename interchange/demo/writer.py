@@ -1,14 +1,23 @@
 """Writing the emulator's rows in bulk: many rows per statement on SQLite, COPY on
-PostgreSQL, each batch in its own transaction so memory stays bounded at any size."""
+PostgreSQL, each batch in its own transaction so memory stays bounded at any size.
+
+A large load on PostgreSQL is written as `pg_restore` writes a dump (and as PostgreSQL's
+"Populating a Database" advises): in one transaction, the loaded tables' secondary indexes
+and foreign keys are dropped, the rows copied, then the indexes built and the foreign keys
+added back (checked over every row, old and new, in one pass each) and the tables analysed.
+A failure anywhere rolls all of it back, indexes included.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
 from django.core.management.color import no_style
 from django.db import connection, models, transaction
+from psycopg import sql
 
 from interchange.demo import emulate
 from interchange.demo.emulate import Rows
@@ -37,6 +46,13 @@ TABLES: tuple[tuple[str, type[models.Model], Sequence[str], frozenset[str]], ...
 )
 
 
+# From this many tickets, and no fewer than the tickets already there, rebuilding the
+# indexes and foreign keys once beats maintaining them row by row.
+REBUILD_FROM = 100_000
+# Memory for each index build and foreign key check of a rebuild (this transaction only).
+REBUILD_MEMORY = "256MB"
+
+
 def _sqlite_instant(t: int) -> str:
     # As Django's SQLite backend stores an aware datetime: naive UTC text.
     return datetime.fromtimestamp(t, UTC).replace(tzinfo=None).isoformat(" ")
@@ -54,6 +70,49 @@ class Writer:
         self.instant: Callable[[int], Any] = (
             _pg_instant if self.vendor == "postgresql" else _sqlite_instant
         )
+
+    @contextmanager
+    def loading(self, count: int) -> Iterator[None]:
+        """Around writing `count` tickets: for a large load on PostgreSQL, one transaction
+        with the loaded tables' secondary indexes and foreign keys rebuilt at the end (see
+        the module's docstring), when the load is a transaction of its own; otherwise
+        nothing, each batch committing on its own."""
+        if (
+            self.vendor != "postgresql"
+            or connection.in_atomic_block
+            or count < max(REBUILD_FROM, Ticket.objects.count())
+        ):
+            yield
+            return
+        tables = [model._meta.db_table for _attr, model, _c, _i in TABLES]
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(
+                sql.SQL("SET LOCAL maintenance_work_mem = {}").format(sql.Literal(REBUILD_MEMORY))
+            )
+            indexes, constraints = _suspended(cursor, tables)
+            for name, _definition in indexes:
+                cursor.execute(sql.SQL("DROP INDEX {}").format(sql.Identifier(name)))
+            for table, name, _definition in constraints:
+                cursor.execute(
+                    sql.SQL("ALTER TABLE {} DROP CONSTRAINT {}").format(
+                        sql.Identifier(table), sql.Identifier(name)
+                    )
+                )
+            yield
+            # The definitions come from PostgreSQL's own catalogue (pg_get_indexdef and
+            # pg_get_constraintdef), exactly as they were.
+            for _name, definition in indexes:
+                cursor.execute(definition)
+            for table, name, definition in constraints:
+                cursor.execute(
+                    sql.SQL("ALTER TABLE {} ADD CONSTRAINT {} {}").format(
+                        sql.Identifier(table), sql.Identifier(name), sql.SQL(definition)
+                    )
+                )
+        with connection.cursor() as cursor:
+            cursor.execute(
+                sql.SQL("ANALYZE {}").format(sql.SQL(", ").join(map(sql.Identifier, tables)))
+            )
 
     def write(self, rows: Rows) -> None:
         """All of the rows, in one transaction."""
@@ -104,6 +163,51 @@ class Writer:
         with connection.cursor() as cursor:
             for statement in statements:
                 cursor.execute(statement)
+
+
+def _suspended(
+    cursor: Any, tables: list[str]
+) -> tuple[list[tuple[str, str]], list[tuple[str, str, str]]]:
+    """What a large load drops and rebuilds on `tables`: (name, definition) of each index
+    that no constraint owns (partial ones stay: seeded history is past, so little of it
+    enters them, and PostgreSQL words a predicate back differently from how Django made
+    it), and (table, name, definition) of each foreign key from them and
+    each unique constraint on them that no foreign key relies on. Primary keys stay."""
+    cursor.execute(
+        """
+        SELECT index.relname, pg_get_indexdef(i.indexrelid)
+        FROM pg_index i
+        JOIN pg_class index ON index.oid = i.indexrelid
+        JOIN pg_class owner ON owner.oid = i.indrelid
+        WHERE owner.relname = ANY(%s) AND owner.relnamespace = current_schema()::regnamespace
+          AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = i.indexrelid)
+          AND i.indpred IS NULL
+        ORDER BY index.relname
+        """,
+        [tables],
+    )
+    indexes = [(str(name), str(definition)) for name, definition in cursor.fetchall()]
+    cursor.execute(
+        """
+        SELECT owner.relname, k.conname, pg_get_constraintdef(k.oid)
+        FROM pg_constraint k
+        JOIN pg_class owner ON owner.oid = k.conrelid
+        WHERE owner.relname = ANY(%s) AND owner.relnamespace = current_schema()::regnamespace
+          AND (
+            k.contype = 'f'
+            OR (
+              k.contype = 'u'
+              AND NOT EXISTS (
+                SELECT 1 FROM pg_constraint f WHERE f.contype = 'f' AND f.conindid = k.conindid
+              )
+            )
+          )
+        ORDER BY k.contype DESC, owner.relname, k.conname
+        """,
+        [tables],
+    )
+    constraints = [(str(t), str(n), str(d)) for t, n, d in cursor.fetchall()]
+    return indexes, constraints
 
 
 def _column(model: type[models.Model], attname: str) -> str:

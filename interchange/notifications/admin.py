@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from interchange.accounts.models import Role
 from interchange.core.models import Job
-from interchange.notifications.models import Notification
+from interchange.notifications.models import Notification, ReporterOptOut
 from interchange.notifications.services import send_job_key
 
 # Recipients are every supplier's contacts: only the integrator's leads and administrators look.
@@ -63,6 +63,33 @@ class NotificationAdmin(admin.ModelAdmin):
             "most": job.max_attempts,
         }
         return f"{summary}\n{job.last_error}" if job.last_error else summary
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return _may_view(request)
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return _may_view(request)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(ReporterOptOut)
+class ReporterOptOutAdmin(admin.ModelAdmin):
+    """Which reporters stopped the emails about their report (with the link in one)."""
+
+    list_display = ("ticket", "created_at")
+    list_select_related = ("ticket",)
+    ordering = ("-created_at", "-id")
+    show_full_result_count = False
+    fields = ("ticket", "created_at")
+    readonly_fields = fields
 
     def has_module_permission(self, request: HttpRequest) -> bool:
         return _may_view(request)

@@ -1,5 +1,6 @@
-"""The notifications listener: turns timeline events into messages. The dispatcher hands it
-every event inside its own transaction; `notify` makes a second hand-over a no-op.
+"""The notifications listener: turns timeline events into messages (those to residents are
+decided in `residents`). The dispatcher hands it every event inside its own transaction;
+`notify` makes a second hand-over a no-op.
 
 Messages to suppliers carry what they need to find and work the ticket, never the
 reporter's personal details (the ticket's own page shows those to whoever may see them).
@@ -18,6 +19,7 @@ from django.utils.translation import gettext as _
 from interchange.accounts.models import Role, User
 from interchange.core.priorities import Priority
 from interchange.notifications.models import Notification
+from interchange.notifications.residents import notify_residents
 from interchange.notifications.services import notify
 from interchange.servicedesk.models import Ticket, TicketEvent, TicketType
 from interchange.suppliers.models import Supplier, SupplierContact
@@ -35,12 +37,15 @@ DEADLINE_FORMAT = "l j F Y, H:i T"
 
 def on_timeline_event(event: TicketEvent) -> None:
     """Queue the messages `event` calls for: the new holder's contacts when a ticket is
-    handed to a supplier; every active integrator lead on an SLA warning or breach."""
+    handed to a supplier; every active integrator lead on an SLA warning or breach; and the
+    reporter and followers of a resident's report for the events they hear about
+    (`residents.notify_residents` has the table)."""
     supplier_id = _new_supplier_holder(event)
     if supplier_id is not None:
         _notify_supplier_contacts(event, supplier_id)
     elif event.kind in _SLA_KINDS:
         _notify_integrator_leads(event)
+    notify_residents(event)
 
 
 def _new_supplier_holder(event: TicketEvent) -> int | None:

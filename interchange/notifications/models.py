@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from interchange.servicedesk.models import TicketEvent
+from interchange.servicedesk.models import Ticket, TicketEvent
 
 
 class Notification(models.Model):
@@ -18,6 +18,15 @@ class Notification(models.Model):
         SUPPLIER_ASSIGNED = "supplier_assigned", _("Ticket assigned to a supplier")
         SLA_WARNING = "sla_warning", _("SLA breach warning")
         SLA_BREACH = "sla_breach", _("SLA breached")
+        # To residents (`residents` has the table of which events send which).
+        REPORT_RECEIVED = "report_received", _("Report received (to the reporter)")
+        REPORT_UPDATE = "report_update", _("Report update (to the reporter)")
+        REPORT_WAITING = "report_waiting", _("Waiting on the reporter")
+        REPORT_CLOSED = "report_closed", _("Report closed, with the satisfaction question")
+        FOLLOWER_UPDATE = "follower_update", _("Report update (to a follower)")
+        # Templates in interchange/exchange/templates/notifications/<kind>/.
+        WEBHOOK_DEAD_LETTER = "webhook_dead_letter", _("Webhook deliveries dead-lettered")
+        WEBHOOK_ENDPOINT_DISABLED = "webhook_endpoint_disabled", _("Webhook endpoint turned off")
 
     class State(models.TextChoices):
         QUEUED = "queued", _("Queued")
@@ -62,3 +71,23 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} to {self.recipient} ({self.get_state_display()})"
+
+
+class ReporterOptOut(models.Model):
+    """The reporter of a ticket asked, through the unsubscribe link in an email, for no more
+    email about it. (A follower's choice is kept on the follower, by the service desk.)"""
+
+    ticket = models.OneToOneField(
+        Ticket,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("ticket"),
+    )
+    created_at = models.DateTimeField(_("unsubscribed"))
+
+    class Meta:
+        verbose_name = _("reporter's unsubscription")
+        verbose_name_plural = _("reporters' unsubscriptions")
+
+    def __str__(self) -> str:
+        return f"{self.ticket_id} unsubscribed"

@@ -17,6 +17,7 @@ from django.utils import timezone, translation
 
 from interchange.core.jobs import enqueue
 from interchange.core.models import Job
+from interchange.notifications.links import message_links
 from interchange.notifications.models import Notification
 from interchange.servicedesk.models import TicketEvent
 
@@ -38,6 +39,8 @@ class Message:
     subject: str
     text: str
     html: str
+    # A resident message's unsubscribe link, also given in the List-Unsubscribe header.
+    unsubscribe_link: str = ""
 
 
 def notify(
@@ -101,13 +104,18 @@ def notification_send(*, notification_id: int) -> Notification | None:
     attempt = _attempt_number(notification)
     try:
         message = render_message(notification.kind, notification.context)
+        # RFC 3834: tells autoresponders not to answer a machine.
+        headers = {"Auto-Submitted": "auto-generated"}
+        if message.unsubscribe_link:
+            # RFC 2369 and RFC 8058: the mail program's own unsubscribe button posts to it.
+            headers["List-Unsubscribe"] = f"<{message.unsubscribe_link}>"
+            headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
         email = EmailMultiAlternatives(
             subject=message.subject,
             body=message.text,
             from_email=settings.DEFAULT_FROM_EMAIL,
             to=[notification.recipient],
-            # RFC 3834: tells autoresponders not to answer a machine.
-            headers={"Auto-Submitted": "auto-generated"},
+            headers=headers,
         )
         email.attach_alternative(message.html, "text/html")
         email.send()
@@ -155,9 +163,13 @@ def render_message(
     values = {
         "council_name": settings.COUNCIL_NAME,
         "staff_service_name": settings.STAFF_SERVICE_NAME,
+        "service_name": settings.SERVICE_NAME,
         "language_code": settings.LANGUAGE_CODE,
         **context,
     }
+    # A resident message's links carry secrets, so they are made now, never stored.
+    links = message_links(context) if {"text", "html"} & set(parts) else {}
+    values.update(links)
     rendered = {"subject": "", "text": "", "html": ""}
     with translation.override(settings.LANGUAGE_CODE):
         for part, name in (("subject", "subject.txt"), ("text", "body.txt"), ("html", "body.html")):
@@ -165,7 +177,7 @@ def render_message(
                 rendered[part] = render_to_string(f"{template_dir}/{name}", values)
     # A subject is one line: templates end with a newline, and a title may hold several spaces.
     rendered["subject"] = " ".join(rendered["subject"].split())
-    return Message(**rendered)
+    return Message(**rendered, unsubscribe_link=links.get("unsubscribe_link", ""))
 
 
 def _template_dir(kind: str) -> str:

@@ -911,6 +911,8 @@ class ClockArrays:
     breach_raised: I64
     warning_due: I64
     breach_due: I64
+    # The priority whose target applies (as `Clock.priority`); filled by the folds.
+    priority: I64 | None = None
 
     @property
     def alert_due(self) -> I64:
@@ -1037,6 +1039,7 @@ class _Family:
         share_bp: int,
         starts: I64,
         engines: list[BusinessTime],
+        priority: I64 | None = None,
     ) -> ClockArrays:
         has_target = target >= 0
         breached = has_target & (self.elapsed > target)
@@ -1074,6 +1077,7 @@ class _Family:
             breach_raised=breach_raised,
             warning_due=warning_due,
             breach_due=breach_due,
+            priority=priority,
         )
 
 
@@ -1113,11 +1117,63 @@ def fold_many(
 ) -> BulkFold:
     """`fold` for many tickets at once, exactly: the same rules on arrays, business time in
     bulk per calendar."""
+    at_us = epoch_us(at)
+    return _fold_arrays(timelines.until(at_us), rules, at_us, warning_share)
+
+
+def fold_many_at(
+    timelines: Timelines,
+    *,
+    rules: Rules,
+    at_us: I64,
+    warning_share: float = DEFAULT_WARNING_SHARE,
+) -> BulkFold:
+    """`fold_many` with each ticket folded as of its own instant: `at_us` (epoch µs) holds
+    one per ticket, in the order of `timelines.ticket_ids`; each ticket's events after its
+    instant are ignored, and a ticket with none by then is left out. The same as `fold` of
+    each ticket at its instant (as a breach scan folds it), for many moments at once."""
+    at_us = np.asarray(at_us, dtype=np.int64)
+    if len(at_us) != len(timelines.ticket_ids):
+        raise ValueError("fold_many_at needs one instant per ticket.")
+    events = len(timelines.ticket)
+    if not events:
+        return _empty_fold()
+    new_ticket = np.ones(events, dtype=np.bool_)
+    new_ticket[1:] = timelines.ticket[1:] != timelines.ticket[:-1]
+    of = np.cumsum(new_ticket) - 1
+    keep = timelines.at <= at_us[of]
+    if keep.all():
+        return _fold_arrays(timelines, rules, at_us, warning_share)
+    present = np.zeros(len(timelines.ticket_ids), dtype=np.bool_)
+    present[of[keep]] = True
+    cut = Timelines(
+        **{name: getattr(timelines, name)[keep] for name in _EVENT_FIELDS},
+        ticket_ids=timelines.ticket_ids[present],
+        service_ids=timelines.service_ids[present],
+    )
+    return _fold_arrays(cut, rules, at_us[present], warning_share)
+
+
+_EVENT_FIELDS = (
+    "ticket",
+    "at",
+    "status",
+    "holder",
+    "priority",
+    "kind",
+    "holder_acknowledged",
+    "acknowledges",
+    "policy",
+    "alert",
+)
+
+
+def _fold_arrays(tl: Timelines, rules: Rules, at_us: int | I64, warning_share: float) -> BulkFold:
+    """The bulk fold of timelines already cut at their instants: `at_us` is one instant for
+    every ticket, or one per ticket (in ticket order)."""
     tables = rules.tables()
     engines = tables.engines
     share_bp = warning_basis_points(warning_share)
-    at_us = epoch_us(at)
-    tl = timelines.until(at_us)
     events = len(tl.ticket)
     if not events:
         return _empty_fold()
@@ -1213,6 +1269,7 @@ def fold_many(
         share_bp=share_bp,
         starts=starts,
         engines=engines,
+        priority=response_priority,
     )
     resolution = _Family(e2e, counting=counting, waiting=waiting, worked=e2e_worked).clocks(
         phase=resolution_phase,
@@ -1222,6 +1279,7 @@ def fold_many(
         share_bp=share_bp,
         starts=starts,
         engines=engines,
+        priority=priority[t_last],
     )
 
     current = s_last == t_last[segment_ticket]
@@ -1244,6 +1302,7 @@ def fold_many(
         share_bp=share_bp,
         starts=starts,
         engines=engines,
+        priority=segment_response_priority,
     )
     handed_on_phase = np.where(segment_holder == 0, DONE, STOP)
     segment_resolution = _Family(own, counting=counting, waiting=waiting, worked=own_worked).clocks(
@@ -1254,6 +1313,7 @@ def fold_many(
         share_bp=share_bp,
         starts=starts,
         engines=engines,
+        priority=priority[s_last],
     )
 
     segment_end = np.empty(segments, dtype=np.int64)

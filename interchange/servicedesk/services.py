@@ -54,6 +54,7 @@ from interchange.servicedesk.models import (
     hash_token,
 )
 from interchange.servicedesk.search import index_ticket
+from interchange.servicedesk.selectors import private_token_derive
 from interchange.servicedesk.states import Action, WaitingOn
 from interchange.servicedesk.visibility import can_change
 from interchange.suppliers.models import ServiceProvision, Supplier
@@ -164,8 +165,6 @@ def ticket_open(
     )
     _check_new_ticket(ticket, service)
     ticket.priority = priority_for(impact, urgency)
-    token = secrets.token_urlsafe(32)
-    ticket.private_token_hash = hash_token(token)
     with transaction.atomic():
         if area is None and latitude is not None and longitude is not None:
             area = area_for_point(latitude, longitude)
@@ -177,6 +176,11 @@ def ticket_open(
         else:
             ticket.status = Status.NEW
         ticket.save(force_insert=True)
+        # The link's secret is derived from the id (so emails can carry it again later);
+        # only its hash is stored, as before.
+        token = private_token_derive(ticket_id=ticket.pk, created_at=ticket.created_at)
+        ticket.private_token_hash = hash_token(token)
+        Ticket.objects.filter(pk=ticket.pk).update(private_token_hash=ticket.private_token_hash)
         _remember_holding(ticket, at)
         # Routing is folded into the opening event: the clocks know the holder from the start.
         _write_event(
@@ -1012,6 +1016,17 @@ def follower_unsubscribe(*, token: str, at: datetime | None = None) -> Follower 
         follower.unsubscribed_at = at
         follower.save(update_fields=["unsubscribed_at"])
     return follower
+
+
+def follower_stop(*, follower_id: int, at: datetime | None = None) -> bool:
+    """Stop following, for a caller that has already checked who asks (the signed unsubscribe
+    link in notifications' emails); like `follower_unsubscribe`, no event. True if it was
+    following until now."""
+    at = _when(at)
+    stopped = Follower.objects.filter(pk=follower_id, unsubscribed_at__isnull=True).update(
+        unsubscribed_at=at
+    )
+    return bool(stopped)
 
 
 def satisfaction_record(

@@ -243,14 +243,36 @@ def alert_payload(result: Fold, alert: Alert) -> dict[str, Any]:
     holder = None
     if alert.ref.segment is not None:
         holder = result.segments[alert.ref.segment - 1].holder
+    return payload_of(
+        alert.ref,
+        holder=holder,
+        priority=clock.priority,
+        target=clock.target,
+        elapsed=clock.elapsed,
+        due_at=alert.due_at,
+        deadline=clock.deadline,
+    )
+
+
+def payload_of(
+    ref: ClockRef,
+    *,
+    holder: int | None,
+    priority: int,
+    target: timedelta | None,
+    elapsed: timedelta,
+    due_at: datetime,
+    deadline: datetime | None,
+) -> dict[str, Any]:
+    """`alert_payload` from the clock's values, for callers holding a bulk fold's arrays."""
     return {
-        **alert.ref.payload(),
+        **ref.payload(),
         "holder_supplier": holder,
-        "priority": clock.priority,
-        "target": clock.target.total_seconds() if clock.target is not None else None,
-        "elapsed": clock.elapsed.total_seconds(),
-        "due_at": alert.due_at.isoformat(),
-        "deadline": clock.deadline.isoformat() if clock.deadline else None,
+        "priority": priority,
+        "target": target.total_seconds() if target is not None else None,
+        "elapsed": elapsed.total_seconds(),
+        "due_at": due_at.isoformat(),
+        "deadline": deadline.isoformat() if deadline else None,
     }
 
 

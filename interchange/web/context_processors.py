@@ -7,7 +7,7 @@ from django.http import HttpRequest
 from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext_lazy as _
 
-from interchange.web.navigation import primary_navigation
+from interchange.web.navigation import primary_navigation, ticket_search_url
 
 _PHASES = {"alpha": _("Alpha"), "beta": _("Beta"), "live": _("Live")}
 
@@ -25,4 +25,5 @@ def service(request: HttpRequest) -> dict[str, object]:
         },
         # Built only when a staff page renders its navigation.
         "primary_navigation": SimpleLazyObject(lambda: primary_navigation(request)),
+        "ticket_search_url": SimpleLazyObject(lambda: ticket_search_url(request) or ""),
     }

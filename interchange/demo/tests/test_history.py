@@ -117,3 +117,54 @@ def test_seed_demo_loads_the_council_and_its_history_and_will_not_load_twice(
         call_command("seed_demo", "--tickets", "10")
     call_command("seed_demo", "--tickets", "20", "--append", "--no-clocks")
     assert Ticket.objects.count() == 170
+
+
+def _catalogue() -> set[tuple[str, str]]:
+    """Every index and constraint on the tables a load writes, as PostgreSQL defines them."""
+    from django.db import connection
+
+    from interchange.demo.writer import TABLES
+
+    tables = [model._meta.db_table for _a, model, _c, _i in TABLES]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT indexrelid::regclass::text, pg_get_indexdef(indexrelid) FROM pg_index "
+            "WHERE indrelid::regclass::text = ANY(%s) "
+            "UNION ALL SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
+            "WHERE conrelid::regclass::text = ANY(%s)",
+            [tables, tables],
+        )
+        return set(cursor.fetchall())
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_large_load_ends_with_every_index_and_foreign_key_as_before(
+    logins: list[Login], dates: DemoDates, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from django.db import IntegrityError, connection, transaction
+
+    from interchange.demo import writer
+
+    if connection.vendor != "postgresql":
+        pytest.skip("indexes are rebuilt around large loads on PostgreSQL only")
+    before = _catalogue()
+    monkeypatch.setattr(writer, "REBUILD_FROM", 100)
+    assert history.load(count=300, seed=5, dates=dates, clocks=False) == 300
+    # Tickets already there: the rebuild covers them and the new ones alike.
+    assert history.load(count=300, seed=6, dates=dates, clocks=False) == 300
+    assert _catalogue() == before
+    assert Ticket.objects.count() == SearchDocument.objects.count() == 600
+    assert TicketEvent.objects.filter(ticket__in=Ticket.objects.all()).count() > 600
+    # The rebuilt foreign keys and unique constraints hold again.
+    event = TicketEvent.objects.order_by("pk").first()
+    assert event is not None
+    with pytest.raises(IntegrityError), transaction.atomic():
+        TicketEvent.objects.filter(pk=event.pk).update(ticket_id=10**9)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        TicketEvent.objects.create(
+            **{
+                f.attname: getattr(event, f.attname)
+                for f in TicketEvent._meta.concrete_fields
+                if not f.primary_key
+            }
+        )

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, tzinfo
 from typing import Any
 
 from django.conf import settings
@@ -15,8 +15,9 @@ from django.utils import timezone
 
 from interchange.catalogue.models import Question, QuestionChoice, Service
 from interchange.frontdoor.open311.formats import Many
+from interchange.frontdoor.open311.selectors import RequestRow
 from interchange.frontdoor.open311.statuses import ENDED, open311_status, outgoing
-from interchange.servicedesk.models import Ticket, TicketEvent
+from interchange.servicedesk.models import TicketEvent
 
 Kind = TicketEvent.Kind
 
@@ -24,9 +25,10 @@ SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
 FORMATS = ["text/xml", "application/json"]
 
 
-def iso(value: datetime) -> str:
-    """ISO 8601 with the offset, in the council's time zone, to the second."""
-    return timezone.localtime(value).replace(microsecond=0).isoformat()
+def iso(value: datetime, zone: tzinfo | None = None) -> str:
+    """ISO 8601 with the offset, in the council's time zone (`zone`, when the caller has
+    already looked it up), to the second."""
+    return timezone.localtime(value, zone).isoformat(timespec="seconds")
 
 
 def offered_services() -> QuerySet[Service]:
@@ -133,22 +135,25 @@ class Extras:
     questions: dict[int, dict[str, Question]] | None = None
 
 
-def service_request(ticket: Ticket, extras: Extras) -> dict[str, Any]:
+def service_request(
+    ticket: RequestRow, extras: Extras, zone: tzinfo | None = None
+) -> dict[str, Any]:
     """One request as the specification's `request` element, in its order; empty values are
-    null (an empty element in XML)."""
+    null (an empty element in XML). Times are in `zone`, the council's time zone."""
+    zone = zone or timezone.get_current_timezone()
     expected = extras.expected.get(ticket.pk)
     document: dict[str, Any] = {
         "service_request_id": ticket.reference,
         "status": open311_status(ticket.status),
-        "status_notes": getattr(ticket, "latest_note", None) or None,
-        "service_name": ticket.service.name,
-        "service_code": ticket.service.code,
+        "status_notes": ticket.latest_note or None,
+        "service_name": ticket.service_name,
+        "service_code": ticket.service_code,
         "description": ticket.description or None,
         "agency_responsible": agency(ticket),
-        "service_notice": ticket.service.notice or None,
-        "requested_datetime": iso(ticket.created_at),
-        "updated_datetime": iso(ticket.updated_at),
-        "expected_datetime": iso(expected) if expected is not None else None,
+        "service_notice": ticket.service_notice or None,
+        "requested_datetime": iso(ticket.created_at, zone),
+        "updated_datetime": iso(ticket.updated_at, zone),
+        "expected_datetime": iso(expected, zone) if expected is not None else None,
         "address": ticket.address or None,
         "address_id": ticket.address_id or None,
         "zipcode": None,
@@ -164,7 +169,7 @@ def service_request(ticket: Ticket, extras: Extras) -> dict[str, Any]:
             "note",
             [
                 {
-                    "datetime": iso(event.at),
+                    "datetime": iso(event.at, zone),
                     "description": getattr(event, "text", "") or str(Kind(event.kind).label),
                     "type": event.kind,
                 }
@@ -174,27 +179,26 @@ def service_request(ticket: Ticket, extras: Extras) -> dict[str, Any]:
     return document
 
 
-def service_requests(tickets: list[Ticket], extras: Extras) -> Many:
-    return Many("request", [service_request(t, extras) for t in tickets])
+def service_requests(tickets: list[RequestRow], extras: Extras) -> Many:
+    zone = timezone.get_current_timezone()
+    return Many("request", [service_request(t, extras, zone) for t in tickets])
 
 
-def agency(ticket: Ticket) -> str:
+def agency(ticket: RequestRow) -> str:
     """Who is dealing with it: the holding supplier's public name, else the council."""
-    if ticket.holder_supplier is not None:
-        return ticket.holder_supplier.public_name
+    if ticket.holder_public_name is not None:
+        return ticket.holder_public_name
     return str(settings.COUNCIL_NAME)
 
 
-def _media_url(ticket: Ticket, extras: Extras) -> str | None:
-    media_id = getattr(ticket, "first_media_id", None)
-    if media_id is not None:
-        return extras.media_url(media_id)
-    client = getattr(ticket, "open311_request", None)
+def _media_url(ticket: RequestRow, extras: Extras) -> str | None:
+    if ticket.first_media_id is not None:
+        return extras.media_url(ticket.first_media_id)
     # A photo the client keeps on its own site, when we hold none of our own.
-    return client.media_url if client is not None and client.media_url else None
+    return ticket.client_media_url or None
 
 
-def _attributes(ticket: Ticket, questions: dict[str, Question]) -> list[dict[str, Any]]:
+def _attributes(ticket: RequestRow, questions: dict[str, Question]) -> list[dict[str, Any]]:
     """Answers as San Francisco's extension shows them: `label` the question, `name` its
     code, `code` the answer as stored, `value` its words; one entry per chosen value."""
     found = []

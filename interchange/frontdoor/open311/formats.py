@@ -52,16 +52,15 @@ def to_xml(root: str, document: Any) -> str:
     return XML_DECLARATION + tostring(element, encoding="unicode")
 
 
-def _plain(value: Any) -> Any:
+def _items(value: Any) -> list[Any]:
+    """A `Many` in JSON is just its list (the encoder asks only for what it cannot write)."""
     if isinstance(value, Many):
-        return [_plain(v) for v in value.items]
-    if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
-    return value
+        return value.items
+    raise TypeError(f"{type(value).__name__} is not part of an Open311 document")
 
 
 def to_json(document: Any) -> str:
-    return json.dumps(_plain(document), ensure_ascii=False)
+    return json.dumps(document, ensure_ascii=False, default=_items)
 
 
 def respond(

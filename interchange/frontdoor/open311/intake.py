@@ -237,11 +237,12 @@ def _ticket_fields(data: dict[str, Any]) -> dict[str, Any]:
 
 def report_open(*, report: Report, key: ApiKey) -> Open311Request:
     """Open the report's ticket with its photos (public: the client shows them) and keep the
-    client's details; a batch service's report also gets its token. One transaction."""
+    client's details; a batch service's report also gets its token. One transaction: the
+    caller's, when there is one (no savepoint: a failure here fails the caller's too)."""
     at = timezone.now()
     stored: list[Attachment] = []
     try:
-        with transaction.atomic():
+        with transaction.atomic(savepoint=False):
             ticket = ticket_open(
                 actor=key,
                 type=TicketType.INCIDENT,

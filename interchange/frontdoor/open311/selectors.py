@@ -3,14 +3,17 @@ its latest public note and first public photo in the same query), their updates,
 public attachments. Which tickets a caller sees is always `visibility.visible_to`.
 
 Nothing here runs a query per ticket: a page of requests is one query, plus one for the
-expected dates and three more for `extensions=true`.
+expected dates and three more for `extensions=true`. Requests are read as `RequestRow`s,
+plain values: building model objects for a page of 1,000 would cost more than its query.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from django.db.models import (
     Case,
@@ -31,10 +34,13 @@ from interchange.servicedesk import sla
 from interchange.servicedesk.actors import Actor, Public
 from interchange.servicedesk.models import (
     OPEN_STATUSES,
+    REFERENCE_DIGITS,
+    REFERENCE_PREFIX,
     Attachment,
     Status,
     Ticket,
     TicketEvent,
+    TicketType,
 )
 from interchange.servicedesk.search import parse_reference
 from interchange.servicedesk.visibility import visible_to
@@ -73,9 +79,68 @@ def event_text() -> Case:
     )
 
 
-def _documented(tickets: QuerySet[Ticket]) -> QuerySet[Ticket]:
-    """What a request document needs, in the one query: the service, the holder, the client's
-    details, the latest public note and the first public attachment."""
+@dataclass(frozen=True, slots=True)
+class RequestRow:
+    """What a request document shows of one ticket, read as plain values: a page of 1,000
+    requests builds no model objects (they cost more than the query)."""
+
+    pk: int
+    type: str
+    status: str
+    description: str
+    service_id: int
+    service_code: str
+    service_name: str
+    service_notice: str
+    holder_public_name: str | None
+    latitude: float | None
+    longitude: float | None
+    address: str
+    address_id: str
+    answers: dict[str, object]
+    created_at: datetime
+    updated_at: datetime
+    latest_note: str | None
+    """The text of the latest public note, resolution or reason (`status_notes`)."""
+    first_media_id: int | None
+    """The first public attachment, which `media_url` points at."""
+    client_media_url: str | None
+    """A photo the client application keeps on its own site."""
+
+    @property
+    def reference(self) -> str:
+        """The ticket's public reference, as `Ticket.reference` makes it."""
+        return f"{REFERENCE_PREFIX[TicketType(self.type)]}-{self.pk:0{REFERENCE_DIGITS}d}"
+
+
+# RequestRow's fields in order, as the query names them.
+_ROW_VALUES = (
+    "pk",
+    "type",
+    "status",
+    "description",
+    "service_id",
+    "service__code",
+    "service__name",
+    "service__notice",
+    "holder_supplier__public_name",
+    "latitude",
+    "longitude",
+    "address",
+    "address_id",
+    "answers",
+    "created_at",
+    "updated_at",
+    "latest_note",
+    "first_media_id",
+    "open311_request__media_url",
+)
+
+
+def _documented(tickets: QuerySet[Ticket]) -> QuerySet[Ticket, tuple[Any, ...]]:
+    """What request documents need, in the one query: the service, the holder, the client's
+    details, the latest public note and the first public attachment. Only what the documents
+    show: the reporter's details never leave the database here."""
     latest_note = (
         TicketEvent.objects.filter(ticket=OuterRef("pk"), public=True, kind__in=NOTE_KINDS)
         .order_by("-sequence")
@@ -87,32 +152,13 @@ def _documented(tickets: QuerySet[Ticket]) -> QuerySet[Ticket]:
         .order_by("uploaded_at", "pk")
         .values("pk")[:1]
     )
-    return (
-        tickets.select_related("service", "holder_supplier", "open311_request")
-        # Only what the documents show: the reporter's details never leave the database here.
-        .only(*_DOCUMENT_FIELDS)
-        .annotate(latest_note=Subquery(latest_note), first_media_id=Subquery(first_media))
-    )
+    return tickets.annotate(
+        latest_note=Subquery(latest_note), first_media_id=Subquery(first_media)
+    ).values_list(*_ROW_VALUES)
 
 
-_DOCUMENT_FIELDS = (
-    "type",
-    "status",
-    "description",
-    "service__code",
-    "service__name",
-    "service__notice",
-    "holder_supplier__public_name",
-    "open311_request__media_url",
-    "latitude",
-    "longitude",
-    "address",
-    "address_id",
-    "answers",
-    "resolution_code",
-    "created_at",
-    "updated_at",
-)
+def _rows(values: Iterable[tuple[Any, ...]]) -> list[RequestRow]:
+    return [RequestRow(*row) for row in values]
 
 
 def services_by_code(codes: Sequence[str]) -> dict[str, Service]:
@@ -125,25 +171,35 @@ def services_by_code(codes: Sequence[str]) -> dict[str, Service]:
     }
 
 
-def requests_by_reference(*, actor: Actor, references: Iterable[str]) -> list[Ticket]:
+def requests_by_reference(*, actor: Actor, references: Iterable[str]) -> list[RequestRow]:
     """The visible tickets with these references (or bare numbers), newest first; what does
     not parse or is not there is simply left out, as the specification's lists do."""
+    by_id = _ids_of(references)
+    rows = _rows(
+        _documented(visible_to(actor).filter(pk__in=list(by_id)).order_by("-created_at", "-id"))
+    )
+    # A typed reference must name a ticket of that type: INC-000012 is not REQ-000012.
+    return [row for row in rows if by_id[row.pk] & {None, row.type}]
+
+
+def request_by_reference(*, actor: Actor, reference: str) -> Ticket | None:
+    """The visible ticket `reference` names (a reference or a bare number), to change."""
+    by_id = _ids_of([reference])
+    for ticket in visible_to(actor).filter(pk__in=list(by_id)):
+        if by_id[ticket.pk] & {None, ticket.type}:
+            return ticket
+    return None
+
+
+def _ids_of(references: Iterable[str]) -> dict[int, set[str | None]]:
+    """Ticket ids by the types the references give them (None: a bare number)."""
     by_id: dict[int, set[str | None]] = defaultdict(set)
     for text in references:
         parsed = parse_reference(text)
         if parsed is not None:
             ticket_type, pk = parsed
             by_id[pk].add(ticket_type)
-    tickets = _documented(visible_to(actor).filter(pk__in=list(by_id))).order_by(
-        "-created_at", "-id"
-    )
-    # A typed reference must name a ticket of that type: INC-000012 is not REQ-000012.
-    return [t for t in tickets if by_id[t.pk] & {None, t.type}]
-
-
-def request_by_reference(*, actor: Actor, reference: str) -> Ticket | None:
-    found = requests_by_reference(actor=actor, references=[reference])
-    return found[0] if found else None
+    return by_id
 
 
 def requests_list(
@@ -154,7 +210,7 @@ def requests_list(
     statuses: Iterable[str] | None,
     paging: Paging | None,
     limit: int,
-) -> list[Ticket]:
+) -> list[RequestRow]:
     """Visible tickets requested inside `window`, newest first, by service and Open311
     status when asked: `limit` of them, or one page (and one more, to tell if there is a
     next page) when paging."""
@@ -164,20 +220,25 @@ def requests_list(
     if statuses is not None:
         wanted = set().union(*(STATUS_FILTER[s] for s in statuses))
         tickets = tickets.filter(status__in=sorted(wanted))
-    ordered = _documented(tickets).order_by("-created_at", "-id")
+    ordered = tickets.order_by("-created_at", "-id")
     if paging is None:
-        return list(ordered[:limit])
-    return list(ordered[paging.offset : paging.offset + paging.size + 1])
+        page = ordered[:limit]
+    else:
+        page = ordered[paging.offset : paging.offset + paging.size + 1]
+    # The page's ids in a subquery (still one query), so the note and photo lookups run for
+    # the page alone whichever plan the database picks to find it.
+    chosen = visible_to(actor).filter(pk__in=page.values("pk"))
+    return _rows(_documented(chosen.order_by("-created_at", "-id")))
 
 
-def expected_datetime(tickets: Sequence[Ticket]) -> dict[int, datetime | None]:
+def expected_datetime(tickets: Sequence[RequestRow]) -> dict[int, datetime | None]:
     """When each ticket is expected to be fixed (its running end-to-end resolution clock's
     deadline), for all of them in one query."""
     deadlines = sla.resolution_deadlines(t.pk for t in tickets)
     return {ticket.pk: deadlines.get(ticket.pk) for ticket in tickets}
 
 
-def public_notes(tickets: Sequence[Ticket]) -> dict[int, list[TicketEvent]]:
+def public_notes(tickets: Sequence[RequestRow]) -> dict[int, list[TicketEvent]]:
     """Each ticket's public timeline, oldest first (for `extensions=true`), in one query."""
     notes: dict[int, list[TicketEvent]] = defaultdict(list)
     events = (
@@ -191,7 +252,7 @@ def public_notes(tickets: Sequence[Ticket]) -> dict[int, list[TicketEvent]]:
     return notes
 
 
-def questions_of(tickets: Sequence[Ticket]) -> dict[int, dict[str, Question]]:
+def questions_of(tickets: Sequence[RequestRow]) -> dict[int, dict[str, Question]]:
     """The questions of the tickets' services by service and code, with their choices (for
     `extensions=true`), in two queries."""
     questions = Question.objects.filter(

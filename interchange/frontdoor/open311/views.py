@@ -29,9 +29,9 @@ from interchange.frontdoor.open311.params import (
     window,
 )
 from interchange.frontdoor.open311.retries import once
+from interchange.frontdoor.open311.selectors import RequestRow
 from interchange.frontdoor.open311.updates import read_update, update_apply
 from interchange.servicedesk.errors import TicketValidationError
-from interchange.servicedesk.models import Ticket
 
 # How far back the update feed reaches when a client names no dates.
 UPDATES_DEFAULT_SPAN = timedelta(days=1)
@@ -105,10 +105,10 @@ def create_request(request: HttpRequest, fmt: str, caller: Caller) -> HttpRespon
 
 @open311_view(["GET"])
 def request_detail(request: HttpRequest, fmt: str, caller: Caller, reference: str) -> HttpResponse:
-    ticket = selectors.request_by_reference(actor=caller.actor, reference=reference)
-    if ticket is None:
+    found = selectors.requests_by_reference(actor=caller.actor, references=[reference])
+    if not found:
         return _not_found(fmt, _("There is no request %(id)s.") % {"id": reference})
-    return _requests_response(request, fmt, [ticket])
+    return _requests_response(request, fmt, found[:1])
 
 
 @open311_view(["GET"])
@@ -200,7 +200,7 @@ def media(request: HttpRequest, pk: int) -> FileResponse:
 # --- Helpers -------------------------------------------------------------------------------
 
 
-def _listed(request: HttpRequest, caller: Caller) -> tuple[list[Ticket], bool]:
+def _listed(request: HttpRequest, caller: Caller) -> tuple[list[RequestRow], bool]:
     """The tickets GET requests asks for, and whether another page follows."""
     data = request.GET
     references = comma_list(data, "service_request_id")
@@ -241,7 +241,7 @@ def _listed(request: HttpRequest, caller: Caller) -> tuple[list[Ticket], bool]:
     return tickets, False
 
 
-def _requests_response(request: HttpRequest, fmt: str, tickets: list[Ticket]) -> HttpResponse:
+def _requests_response(request: HttpRequest, fmt: str, tickets: list[RequestRow]) -> HttpResponse:
     extended = flag(request.GET, "extensions")
     extras = documents.Extras(
         media_url=_media_url_maker(request),

@@ -1,4 +1,5 @@
-"""The residents' web service: report a problem, follow a report, track one."""
+"""The residents' web service: report a problem, follow a report, track one, and stop the
+emails about one."""
 
 from django.urls import path
 
@@ -24,4 +25,5 @@ urlpatterns = [
     path("my-report/<str:token>/not-fixed", views.own_reopen, name="own-reopen"),
     path("my-report/<str:token>/feedback", views.own_feedback, name="own-feedback"),
     path("my-report/<str:token>/photos/<int:photo_id>", views.own_photo, name="own-photo"),
+    path("unsubscribe/<str:token>", views.unsubscribe, name="unsubscribe"),
 ]

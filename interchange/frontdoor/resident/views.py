@@ -18,6 +18,7 @@ from django.utils.formats import date_format
 from django.utils.timezone import localtime
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from interchange.catalogue.forms import ServiceQuestionsForm
@@ -31,6 +32,7 @@ from interchange.frontdoor.resident.services import (
     report_reopen,
     report_send,
 )
+from interchange.notifications import residents as resident_mail
 from interchange.servicedesk.actors import Resident
 from interchange.servicedesk.errors import IllegalTransition, TicketValidationError
 from interchange.servicedesk.models import Attachment, ContactPreference, Status, Ticket
@@ -653,3 +655,26 @@ def own_feedback(request: HttpRequest, token: str) -> HttpResponse:
         return redirect(_own_url(token))
     context = {"form": form, "ticket": ticket, "token": token}
     return render(request, "frontdoor/track/feedback.html", context)
+
+
+# --- Stop emails about a report (the link in every email to a resident) ---------------------
+
+
+# The signed link is the only proof asked for, so a forged cross-site request gains nothing;
+# and mail programs' one-click unsubscribe (RFC 8058) posts without a CSRF token.
+@csrf_exempt
+@private
+@GET_POST
+def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
+    """GET asks to confirm (mail scanners that fetch links change nothing); POST stops the
+    emails to the recipient the link was signed for, then shows that it is done."""
+    subscription = resident_mail.subscription_for(token)
+    if subscription is None:
+        raise Http404
+    if request.method == "POST":
+        resident_mail.unsubscribe(token=token)
+        return redirect("frontdoor:unsubscribe", token)
+    context: dict[str, Any] = {"subscription": subscription, "token": token}
+    if subscription.public:
+        context["report_url"] = reverse("frontdoor:track-report", args=[subscription.reference])
+    return render(request, "frontdoor/track/unsubscribe.html", context)

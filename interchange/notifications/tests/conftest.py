@@ -14,10 +14,13 @@ from interchange.core.models import Job
 from interchange.notifications.handlers import send_notification
 from interchange.notifications.services import SEND_JOB
 from interchange.servicedesk.dispatch import dispatch_batch
+from interchange.servicedesk.models import ContactPreference
 from interchange.servicedesk.tests.factories import make_area, make_provision, make_service
 from interchange.suppliers.models import Supplier, SupplierContact
 
 SITE = "https://interchange.example.gov.uk"
+# For tests of the staff messages alone: a reporter who chose no updates hears nothing.
+NO_UPDATES: dict[str, Any] = {"reporter_contact_preference": ContactPreference.NONE}
 
 
 def html_of(message: Any) -> str:

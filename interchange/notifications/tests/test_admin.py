@@ -6,9 +6,9 @@ from __future__ import annotations
 import pytest
 
 from interchange.core.models import Job
-from interchange.notifications.models import Notification
+from interchange.notifications.models import Notification, ReporterOptOut
 from interchange.notifications.services import notify, send_job_key
-from interchange.servicedesk.tests.factories import T0
+from interchange.servicedesk.tests.factories import T0, make_service, make_ticket
 
 pytestmark = pytest.mark.django_db
 
@@ -92,3 +92,18 @@ def test_people_who_are_not_staff_are_sent_to_sign_in(client, integrator_agent, 
 
     assert response.status_code == 302
     assert "/login/" in response["Location"]
+
+
+def test_leads_see_which_reporters_stopped_their_emails_and_agents_do_not(
+    client, integrator_lead, integrator_agent
+):
+    ticket = make_ticket(service=make_service("lights"), title="Street light out")
+    ReporterOptOut.objects.create(ticket=ticket, created_at=T0)
+    opt_outs = "/admin/notifications/reporteroptout/"
+
+    client.force_login(integrator_lead)
+    assert ticket.reference in client.get(opt_outs).content.decode()
+    assert client.post(f"{opt_outs}add/").status_code == 403
+
+    client.force_login(integrator_agent)
+    assert client.get(opt_outs).status_code in (302, 403)

@@ -17,6 +17,7 @@ from interchange.notifications.handlers import send_notification
 from interchange.notifications.listeners import on_timeline_event
 from interchange.notifications.models import Notification
 from interchange.notifications.services import MAX_ATTEMPTS, SEND_JOB, notify
+from interchange.notifications.tests.conftest import NO_UPDATES
 from interchange.servicedesk import dispatch
 from interchange.servicedesk.dispatch import dispatch_batch, replay
 from interchange.servicedesk.tests.factories import T0, make_ticket
@@ -40,7 +41,7 @@ CONTEXT = {
 @pytest.fixture
 def opened(potholes, supplier_a_provides_potholes, contacts):
     """A ticket for supplier A, dispatched: two notifications queued, nothing sent yet."""
-    ticket = make_ticket(service=potholes)
+    ticket = make_ticket(service=potholes, **NO_UPDATES)
     dispatch_batch()
     return ticket
 
@@ -113,7 +114,7 @@ def test_replaying_the_timeline_sends_nothing_twice(opened, deliver):
 def test_a_dispatch_batch_that_failed_and_ran_again_sends_once(
     potholes, supplier_a_provides_potholes, contacts, deliver, monkeypatch
 ):
-    make_ticket(service=potholes)
+    make_ticket(service=potholes, **NO_UPDATES)
 
     def broken(event):
         raise RuntimeError("another listener broke")

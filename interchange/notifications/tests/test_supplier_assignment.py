@@ -21,6 +21,8 @@ REPORTER: dict[str, Any] = {
     "reporter_last_name": "Quibble",
     "reporter_email": "rosalind.quibble@example.net",
     "reporter_phone": "07700 900123",
+    # Chose no updates, so only the supplier's messages are sent (residents': test_residents).
+    "reporter_contact_preference": "none",
 }
 
 

@@ -1,9 +1,11 @@
-"""Every kind of message renders as a one-line subject, plain text and HTML; values are
-escaped in the HTML and left as they are in the text."""
+"""Every kind of message has a one-line subject, plain text and HTML; the staff messages'
+values are escaped in the HTML and left as they are in the text (residents' messages:
+test_residents)."""
 
 from __future__ import annotations
 
 import pytest
+from django.template.loader import get_template
 
 from interchange.notifications.models import Notification
 from interchange.notifications.services import render_message
@@ -38,11 +40,14 @@ CONTEXTS = {
 HOSTILE = '<script>alert("x")</script> & <b>bold</b>'
 
 
-def test_every_kind_has_a_context_here():
-    assert set(CONTEXTS) == set(Notification.Kind)
-
-
 @pytest.mark.parametrize("kind", list(Notification.Kind))
+def test_every_kind_has_its_three_templates(kind):
+    # Staff messages are rendered below; residents' in test_residents.
+    for name in ("subject.txt", "body.txt", "body.html"):
+        assert get_template(f"notifications/{kind}/{name}")
+
+
+@pytest.mark.parametrize("kind", list(CONTEXTS))
 def test_every_kind_renders_a_subject_plain_text_and_html(kind):
     message = render_message(kind, CONTEXTS[kind])
 
@@ -64,7 +69,7 @@ def test_every_kind_renders_a_subject_plain_text_and_html(kind):
     assert "<img" not in message.html
 
 
-@pytest.mark.parametrize("kind", list(Notification.Kind))
+@pytest.mark.parametrize("kind", list(CONTEXTS))
 def test_a_title_with_html_in_it_is_escaped_in_html_and_verbatim_in_text(kind):
     message = render_message(kind, {**CONTEXTS[kind], "title": HOSTILE})
 

@@ -25,9 +25,10 @@ from interchange.servicedesk.tests.factories import (
 
 pytestmark = pytest.mark.django_db
 
-# savepoint, area by point, provision (area, then all areas), ticket, holding, event,
-# then the search document: notes, savepoint, read, savepoint, write, release ×3.
-OPEN_QUERIES = 15
+# savepoint, area by point, provision (area, then all areas), ticket, its private link's
+# hash (derived from the id), holding, event, then the search document: notes, savepoint,
+# read, savepoint, write, release ×3.
+OPEN_QUERIES = 16
 # savepoint, lock, update, event, release.
 ACKNOWLEDGE_QUERIES = 5
 # As acknowledging, then the search document: notes, savepoint, read, write, release.
