@@ -19,19 +19,10 @@ import http.client
 import json
 import os
 import random
-import secrets
-import shutil
-import signal
-import socket
-import subprocess
-import sys
-import tempfile
 import threading
 import time
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urlencode
 
@@ -41,12 +32,11 @@ from django.db import connection
 from bench.council import TICKETS, council
 from bench.harness import Measure, benchmark, stopwatch
 from bench.open311_urls import BASELINE_PATH
+from bench.server import DESCRIPTION, HOST, WORKERS, Server, production_server
 
 if TYPE_CHECKING:
     from interchange.accounts.models import ApiKey
 
-ROOT = Path(__file__).resolve().parent.parent
-WORKERS = 2
 # Bounded load: a fixed number of requests from a fixed number of client threads. Posts keep
 # both workers busy while the client reads answers; reads go one per worker, so a latency is
 # the server's time and never time spent queueing behind the load generator itself.
@@ -57,7 +47,6 @@ DEFAULT_GETS = int(os.environ.get("BENCH_OPEN311_DEFAULT_GETS", "150"))
 GET_CONCURRENCY = WORKERS
 WARM_UP = 20
 SERVICE_CODE = "pothole"
-HOST = "127.0.0.1"
 # The proxy in front of production says the client came over HTTPS (BEHIND_TLS_PROXY=1).
 PROXY_HEADERS = {"X-Forwarded-Proto": "https", "X-Forwarded-For": "198.51.100.7"}
 STREETS = ("Harbour Road", "Quay Street", "Mill Lane", "Station Road", "Park Row", "Hill Street")
@@ -112,7 +101,7 @@ def open311() -> list[Measure]:
             cursor.execute("ANALYZE")
         key, secret = _client_key()
         form = _form_of_service()
-        with _server(url) as server:
+        with production_server(url, settings_module="bench.open311_settings") as server:
             _warm_up(server, secret, form)
             tickets_before = _ticket_count(key)
             baseline = _run(
@@ -156,7 +145,7 @@ def open311() -> list[Measure]:
         raise RuntimeError(f"page_size=100 answered {paged_items} requests")
     common = {
         "tickets": TICKETS,
-        "server": f"gunicorn, {WORKERS} sync workers, DEBUG off",
+        "server": DESCRIPTION,
         # Rate limits count in the shared cache: Redis when REDIS_URL is set, else the database.
         "cache": "redis" if os.environ.get("REDIS_URL") else "database",
     }
@@ -310,94 +299,6 @@ def _n(count: int, start: int = 0) -> range:
 
 
 # --- The server --------------------------------------------------------------------------
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind((HOST, 0))
-        return int(probe.getsockname()[1])
-
-
-@dataclass(frozen=True)
-class Server:
-    port: int
-    pid: int
-
-    def worker_cpu(self) -> dict[int, float]:
-        """Each worker's CPU seconds so far, by process id (empty where /proc is not)."""
-        tick = os.sysconf("SC_CLK_TCK")
-        try:
-            children = Path(f"/proc/{self.pid}/task/{self.pid}/children").read_text().split()
-            found = {}
-            for child in children:
-                # After the command's closing parenthesis: utime and stime are fields 12 and 13.
-                fields = Path(f"/proc/{child}/stat").read_text().rsplit(")", 1)[1].split()
-                found[int(child)] = (int(fields[11]) + int(fields[12])) / tick
-        except OSError:
-            return {}
-        return found
-
-
-@contextmanager
-def _server(database_url: str) -> Iterator[Server]:
-    """Production's web server on a free loopback port, serving the copy, until the block ends."""
-    port = _free_port()
-    gunicorn = shutil.which("gunicorn", path=str(Path(sys.executable).parent)) or "gunicorn"
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "bench.open311_settings",
-        "DEBUG": "0",
-        "DATABASE_URL": database_url,
-        "SECRET_KEY": secrets.token_urlsafe(50),
-        "ALLOWED_HOSTS": HOST,
-        "BEHIND_TLS_PROXY": "1",
-        # No page in this load draws static files, so none need collecting first.
-        "STATIC_MANIFEST": "0",
-        "WEB_CONCURRENCY": str(WORKERS),
-        "PORT": str(port),
-    }
-    with tempfile.TemporaryDirectory(prefix="open311-bench-") as folder:
-        log_path = Path(folder) / "gunicorn.log"
-        with log_path.open("wb") as log:
-            process = subprocess.Popen(  # noqa: S603 - our own server, fixed arguments
-                [gunicorn, "-c", "gunicorn.conf.py", "--bind", f"{HOST}:{port}"],
-                cwd=ROOT,
-                env=env,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
-            try:
-                _wait_ready(port, process, log_path)
-                yield Server(port=port, pid=process.pid)
-            except BaseException:
-                print(_tail(log_path), file=sys.stderr)
-                raise
-            finally:
-                process.send_signal(signal.SIGTERM)
-                try:
-                    process.wait(timeout=30)
-                except subprocess.TimeoutExpired:
-                    process.kill()
-                    process.wait()
-
-
-def _wait_ready(port: int, process: subprocess.Popen[bytes], log_path: Path) -> None:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"gunicorn exited ({process.returncode}):\n{_tail(log_path)}")
-        try:
-            if _request(port, Call("GET", "/healthz")).status == 200:
-                return
-        except OSError:
-            pass
-        time.sleep(0.2)
-    raise RuntimeError(f"gunicorn did not answer /healthz within 60 s:\n{_tail(log_path)}")
-
-
-def _tail(path: Path, lines: int = 40) -> str:
-    return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
 
 
 # --- The load generator ------------------------------------------------------------------

@@ -2,10 +2,10 @@
 search, on a copy of the council in PostgreSQL served by gunicorn (2 workers, DEBUG off) to
 signed-in people.
 
-Shared helpers for other workspace measures (the ticket page): `workspace_server` starts
-gunicorn on a free loopback port, `session_cookie` signs a person in (a session in the copy),
+Helpers shared by the workspace's measures (the ticket page among them): `session_cookie`
+signs a person in (a session in the copy, signed with the secret the server is started with),
 `timed_get` times one request, `p95` summarises timings, `queries_for` counts a page's SQL
-in-process.
+in-process. The server itself is `bench.server`'s.
 """
 
 from __future__ import annotations
@@ -14,26 +14,16 @@ import http.client
 import math
 import os
 import secrets
-import shutil
-import signal
-import socket
 import statistics
-import subprocess
-import sys
-import tempfile
 import time
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 from bench.council import TICKETS, council
 from bench.harness import Measure, benchmark
+from bench.server import DESCRIPTION, HOST, production_server
 
-ROOT = Path(__file__).resolve().parent.parent
-HOST = "127.0.0.1"
-WORKERS = 2
 # The proxy in front of production says the client came over HTTPS (BEHIND_TLS_PROXY=1).
 PROXY_HEADERS = {"X-Forwarded-Proto": "https", "X-Forwarded-For": "198.51.100.8"}
 WARM_UP = 5
@@ -43,73 +33,6 @@ SERVER_SECRET = secrets.token_urlsafe(50)
 
 
 # --- Shared helpers ---------------------------------------------------------------------------
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind((HOST, 0))
-        return int(probe.getsockname()[1])
-
-
-@contextmanager
-def workspace_server(database_url: str) -> Iterator[int]:
-    """gunicorn (production settings, DEBUG off) on a free loopback port, serving the copy."""
-    port = free_port()
-    gunicorn = shutil.which("gunicorn", path=str(Path(sys.executable).parent)) or "gunicorn"
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "interchange.settings",
-        "DEBUG": "0",
-        "DATABASE_URL": database_url,
-        "SECRET_KEY": SERVER_SECRET,
-        "ALLOWED_HOSTS": HOST,
-        "BEHIND_TLS_PROXY": "1",
-        "STATIC_MANIFEST": "0",
-        "WEB_CONCURRENCY": str(WORKERS),
-        "PORT": str(port),
-    }
-    with tempfile.TemporaryDirectory(prefix="workspace-bench-") as folder:
-        log_path = Path(folder) / "gunicorn.log"
-        with log_path.open("wb") as log:
-            process = subprocess.Popen(  # noqa: S603 - our own server, fixed arguments
-                [gunicorn, "-c", "gunicorn.conf.py", "--bind", f"{HOST}:{port}"],
-                cwd=ROOT,
-                env=env,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
-            try:
-                _wait_ready(port, process, log_path)
-                yield port
-            except BaseException:
-                print(_tail(log_path), file=sys.stderr)
-                raise
-            finally:
-                process.send_signal(signal.SIGTERM)
-                try:
-                    process.wait(timeout=30)
-                except subprocess.TimeoutExpired:
-                    process.kill()
-                    process.wait()
-
-
-def _wait_ready(port: int, process: subprocess.Popen[bytes], log_path: Path) -> None:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"gunicorn exited ({process.returncode}):\n{_tail(log_path)}")
-        try:
-            if timed_get(port, "/healthz")[0] == 200:
-                return
-        except OSError:
-            pass
-        time.sleep(0.2)
-    raise RuntimeError(f"gunicorn did not answer /healthz within 60 s:\n{_tail(log_path)}")
-
-
-def _tail(path: Path, lines: int = 40) -> str:
-    return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
 
 
 def session_cookie(user: Any) -> str:
@@ -269,7 +192,8 @@ def queues_and_search() -> list[Measure]:
         }
         integrator_cookie = session_cookie(integrator)
         agent_cookie = session_cookie(agent)
-        with workspace_server(url) as port:
+        with production_server(url, secret_key=SERVER_SECRET) as server:
+            port = server.port
             timed = {
                 "integrator desk, open, newest first": time_page(port, desk, integrator_cookie),
                 f"{supplier.code} (supplier agent), open, by deadline": time_page(
@@ -279,7 +203,7 @@ def queues_and_search() -> list[Measure]:
             }
             searched = time_page(port, f"/staff/search?q={word}", integrator_cookie)
     worst = max(timed.values(), key=lambda t: t["p95_ms"])
-    common = {"tickets": TICKETS, "server": f"gunicorn, {WORKERS} sync workers, DEBUG off"}
+    common = {"tickets": TICKETS, "server": DESCRIPTION}
     return [
         Measure(
             "workspace.queue_p95_ms",
@@ -360,7 +284,8 @@ def measure_ticket_page(url: str) -> Measure:
     }
     cookie = session_cookie(integrator)
     timings: dict[str, list[float]] = {"ordinary": [], "long timeline": []}
-    with workspace_server(url) as port:
+    with production_server(url, secret_key=SERVER_SECRET) as server:
+        port = server.port
         for path in paths[:WARM_UP]:
             timed_get(port, path, cookie)
         for _ in range(TICKET_ROUNDS):
@@ -378,7 +303,7 @@ def measure_ticket_page(url: str) -> Measure:
         target="< 100",
         notes={
             "tickets": TICKETS,
-            "server": f"gunicorn, {WORKERS} sync workers, DEBUG off",
+            "server": DESCRIPTION,
             "signed_in_as": "integrator agent",
             "samples": len(every),
             "ordinary_p95_ms": round(p95(timings["ordinary"]), 1),
