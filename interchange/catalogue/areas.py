@@ -7,6 +7,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.db.models import TextField
+from django.db.models.functions import MD5, Cast
 from django.utils.translation import gettext as _
 from shapely import prepared
 from shapely.errors import ShapelyError
@@ -16,8 +18,11 @@ from shapely.validation import explain_validity
 
 from interchange.catalogue.models import Area
 
-# Prepared polygons by (area id, boundary's hash): an area's shape is parsed once per process.
-_PREPARED: dict[tuple[int, int], Any] = {}
+# Prepared polygons by area id, with the MD5 of the boundary each was parsed from: an area's
+# shape is parsed once per process, and again when its boundary changes.
+_PREPARED: dict[int, tuple[str, Any]] = {}
+# The boundary's MD5, computed where it is stored (JSON text on both databases).
+_SHAPE_KEY = MD5(Cast("boundary", TextField()))
 
 
 def _invalid(message: str, **params: Any) -> ValidationError:
@@ -101,25 +106,51 @@ def set_boundary(area: Area, boundary: Mapping[str, Any]) -> None:
     area.min_lon, area.min_lat, area.max_lon, area.max_lat = geometry.bounds
 
 
-def _prepared(area: Area) -> Any:
-    key = (area.pk, hash(repr(area.boundary)))
-    found = _PREPARED.get(key)
-    if found is None:
-        found = prepared.prep(shape(area.boundary))
-        _PREPARED[key] = found
-    return found
+def _prepared(area_id: int, shape_key: str) -> Any:
+    """The prepared polygon of an area, parsed once per process per version of its boundary
+    (`shape_key`, the boundary's MD5 computed by the database): an edited boundary has
+    another key, so it is read and prepared afresh, and its old polygon is dropped."""
+    found = _PREPARED.get(area_id)
+    if found is not None and found[0] == shape_key:
+        return found[1]
+    # The boundary and its key as they are now (perhaps newer than `shape_key`: then the next
+    # look-up reads it once more, and never keeps a stale shape).
+    row = (
+        Area.objects.filter(pk=area_id)
+        .annotate(shape_key=_SHAPE_KEY)
+        .values_list("boundary", "shape_key")
+        .first()
+    )
+    if row is None:
+        return None
+    boundary, current_key = row
+    geometry = prepared.prep(shape(boundary))
+    _PREPARED[area_id] = (current_key, geometry)
+    return geometry
 
 
 def area_for_point(latitude: float, longitude: float) -> Area | None:
     """The area whose boundary contains the point (longitude, latitude), or None.
 
     A point on a boundary shared by two areas belongs to the one whose code sorts first.
+    One query of the areas whose bounding box holds the point, with their boundaries' MD5s
+    (not the boundaries: each is parsed once per process, and again only when it changes).
+    The area comes back without its boundary, which is read if asked for.
     """
-    candidates = Area.objects.filter(
-        min_lon__lte=longitude, max_lon__gte=longitude, min_lat__lte=latitude, max_lat__gte=latitude
-    ).order_by("code")
+    candidates = (
+        Area.objects.filter(
+            min_lon__lte=longitude,
+            max_lon__gte=longitude,
+            min_lat__lte=latitude,
+            max_lat__gte=latitude,
+        )
+        .defer("boundary")
+        .annotate(shape_key=_SHAPE_KEY)
+        .order_by("code")
+    )
     point = Point(longitude, latitude)
     for area in candidates:
-        if _prepared(area).covers(point):
+        geometry = _prepared(area.pk, area.shape_key)
+        if geometry is not None and geometry.covers(point):
             return area
     return None

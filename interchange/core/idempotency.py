@@ -14,7 +14,7 @@ import hashlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db import IntegrityError, transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -69,28 +69,25 @@ def begin(
     if keep_for <= timedelta(0):
         raise ValueError("keep_for must be positive")
     at = at or timezone.now()
-    with transaction.atomic():
-        existing = (
-            IdempotencyKey.objects.select_for_update()
-            .filter(scope=scope, key=key, expires_at__gt=at)
-            .first()
-        )
+    # The usual case, a new key, is one statement: an insert that does nothing when the key
+    # is taken. On PostgreSQL a concurrent insert of the same key waits here until the other
+    # transaction ends, then does nothing if that one committed. No savepoint is needed: a
+    # conflict is not an error.
+    created = _insert(scope, key, request_fingerprint, at, keep_for)
+    if created is not None:
+        return created
+    with transaction.atomic(savepoint=False):
+        existing = IdempotencyKey.objects.select_for_update().filter(scope=scope, key=key).first()
+        if existing is not None and existing.expires_at <= at:
+            # An expired key is forgotten: this request starts afresh under it.
+            existing.delete()
+            existing = None
         if existing is None:
-            IdempotencyKey.objects.filter(scope=scope, key=key, expires_at__lte=at).delete()
-            try:
-                # A savepoint: on PostgreSQL a concurrent insert of the same key waits here
-                # until the other transaction ends, then fails if that one committed.
-                with transaction.atomic():
-                    return IdempotencyKey.objects.create(
-                        scope=scope,
-                        key=key,
-                        fingerprint=request_fingerprint,
-                        created_at=at,
-                        expires_at=at + keep_for,
-                    )
-            except IntegrityError:
-                # The other request committed first; this one is its repeat.
-                existing = IdempotencyKey.objects.select_for_update().get(scope=scope, key=key)
+            created = _insert(scope, key, request_fingerprint, at, keep_for)
+            if created is not None:
+                return created
+            # Taken again meanwhile by a request that has now committed; this is its repeat.
+            existing = IdempotencyKey.objects.select_for_update().get(scope=scope, key=key)
     if existing.fingerprint != request_fingerprint:
         raise IdempotencyConflict(
             _("This idempotency key was already used with a different request.")
@@ -105,6 +102,42 @@ def begin(
         headers=dict(existing.response_headers),
         body=bytes(existing.response_body),
     )
+
+
+def _insert(
+    scope: str, key: str, request_fingerprint: str, at: datetime, keep_for: timedelta
+) -> IdempotencyKey | None:
+    """A new in-progress key, or None when (scope, key) is already taken."""
+    record = IdempotencyKey(
+        scope=scope,
+        key=key,
+        fingerprint=request_fingerprint,
+        created_at=at,
+        expires_at=at + keep_for,
+    )
+    meta = IdempotencyKey._meta
+    pk_column = next(f.column for f in meta.concrete_fields if f.primary_key)
+    fields = [f for f in meta.concrete_fields if not f.primary_key]
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(f.column) for f in fields)
+    placeholders = ", ".join(["%s"] * len(fields))
+    values = [f.get_db_prep_save(f.pre_save(record, add=True), connection) for f in fields]
+    column_of = {f.name: f.column for f in fields}
+    unique = ", ".join(quote(column_of[name]) for name in ("scope", "key"))
+    # Constant SQL from the model's own names; the values travel as bound parameters.
+    sql = (
+        f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES ({placeholders}) "  # noqa: S608
+        f"ON CONFLICT ({unique}) DO NOTHING RETURNING {quote(pk_column)}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, values)
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    record.pk = row[0]
+    record._state.adding = False
+    record._state.db = connection.alias
+    return record
 
 
 def finish(

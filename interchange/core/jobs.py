@@ -116,3 +116,31 @@ def enqueue(
     except IntegrityError:
         return None
     return job
+
+
+def enqueue_many(
+    kind: str,
+    payloads: list[tuple[dict[str, Any], str]],
+    *,
+    run_at: datetime | None = None,
+    max_attempts: int = 8,
+    at: datetime | None = None,
+) -> None:
+    """`enqueue` for many jobs of one kind in one statement: each (payload, dedupe key) pair
+    is a job, due at `run_at` (default now); a key already used adds nothing, as with
+    `enqueue`. For listeners that queue a job per message of a whole dispatcher batch."""
+    now = at or timezone.now()
+    Job.objects.bulk_create(
+        [
+            Job(
+                kind=kind,
+                payload=payload,
+                max_attempts=max_attempts,
+                next_attempt_at=run_at or now,
+                dedupe_key=dedupe_key,
+                created_at=now,
+            )
+            for payload, dedupe_key in payloads
+        ],
+        ignore_conflicts=True,
+    )

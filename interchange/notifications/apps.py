@@ -10,7 +10,7 @@ class NotificationsConfig(AppConfig):
     def ready(self) -> None:
         # The dispatcher and the worker know no app by name: each registers itself here.
         from interchange.notifications import handlers  # noqa: F401
-        from interchange.notifications.listeners import on_timeline_event
+        from interchange.notifications.listeners import on_timeline_event, on_timeline_events
         from interchange.servicedesk.dispatch import register_listener
 
-        register_listener("notifications", on_timeline_event)
+        register_listener("notifications", on_timeline_event, batch=on_timeline_events)

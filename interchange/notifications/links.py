@@ -100,7 +100,7 @@ def message_links(context: dict[str, Any]) -> dict[str, str]:
     if recipient.is_reporter:
         ticket = (
             Ticket.objects.filter(pk=recipient.ticket_id)
-            .only("id", "created_at", "private_token_hash")
+            .only("id", "created_at", "private_token_hash", "private_token_seed")
             .first()
         )
         token = ticket_private_token(ticket) if ticket is not None else None

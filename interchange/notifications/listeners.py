@@ -1,6 +1,6 @@
 """The notifications listener: turns timeline events into messages (those to residents are
-decided in `residents`). The dispatcher hands it every event inside its own transaction;
-`notify` makes a second hand-over a no-op.
+decided in `residents`). The dispatcher hands it each batch of events inside its own
+transaction; `notify_many` makes a second hand-over a no-op.
 
 Messages to suppliers carry what they need to find and work the ticket, never the
 reporter's personal details (the ticket's own page shows those to whoever may see them).
@@ -19,8 +19,8 @@ from django.utils.translation import gettext as _
 from interchange.accounts.models import Role, User
 from interchange.core.priorities import Priority
 from interchange.notifications.models import Notification
-from interchange.notifications.residents import notify_residents
-from interchange.notifications.services import notify
+from interchange.notifications.residents import resident_candidates, resident_messages
+from interchange.notifications.services import Planned, notify_many
 from interchange.servicedesk.models import Ticket, TicketEvent, TicketType
 from interchange.suppliers.models import Supplier, SupplierContact
 
@@ -36,16 +36,64 @@ DEADLINE_FORMAT = "l j F Y, H:i T"
 
 
 def on_timeline_event(event: TicketEvent) -> None:
-    """Queue the messages `event` calls for: the new holder's contacts when a ticket is
-    handed to a supplier; every active integrator lead on an SLA warning or breach; and the
-    reporter and followers of a resident's report for the events they hear about
-    (`residents.notify_residents` has the table)."""
-    supplier_id = _new_supplier_holder(event)
-    if supplier_id is not None:
-        _notify_supplier_contacts(event, supplier_id)
-    elif event.kind in _SLA_KINDS:
-        _notify_integrator_leads(event)
-    notify_residents(event)
+    """Queue the messages `event` calls for (see `on_timeline_events`)."""
+    on_timeline_events([event])
+
+
+def on_timeline_events(events: list[TicketEvent]) -> None:
+    """Queue the messages `events` call for, in their order: the new holder's contacts when a
+    ticket is handed to a supplier; every active integrator lead on an SLA warning or breach;
+    and the reporter and followers of a resident's report for the events they hear about
+    (`residents` has the table).
+
+    Whether an event tells anybody anything is decided from the event (and the ticket the
+    dispatcher loads with it) alone, so the many that do not cost no query; what those that
+    do need is read once for the whole batch, and their messages are recorded together."""
+    handovers = {
+        event.pk: supplier_id
+        for event in events
+        if (supplier_id := _new_supplier_holder(event)) is not None
+    }
+    alerts = [e for e in events if e.pk not in handovers and e.kind in _SLA_KINDS]
+    residents = resident_candidates(events)
+    if not handovers and not alerts and not residents:
+        return
+    tickets = _tickets(
+        {e.ticket_id for e in events if e.pk in handovers}
+        | {e.ticket_id for e in alerts}
+        | {e.ticket_id for e, _news in residents}
+    )
+    contacts = _supplier_contacts(set(handovers.values()))
+    named = set(contacts) | {h for e in alerts if (h := _alert_holder(e)) is not None}
+    suppliers = (
+        dict(Supplier.objects.filter(pk__in=named).values_list("pk", "name")) if named else {}
+    )
+    leads = _integrator_leads() if alerts else []
+    to_residents = resident_messages(residents, tickets)
+    planned: list[Planned] = []
+    with translation.override(settings.LANGUAGE_CODE):
+        for event in events:
+            if event.pk in handovers:
+                supplier_id = handovers[event.pk]
+                recipients = contacts.get(supplier_id, [])
+                if recipients:
+                    context = {
+                        **_ticket_context(event, tickets[event.ticket_id]),
+                        "supplier": suppliers[supplier_id],
+                    }
+                    planned += [
+                        Planned(Notification.Kind.SUPPLIER_ASSIGNED, email, context, event)
+                        for email in recipients
+                    ]
+            elif event.kind in _SLA_KINDS and leads:
+                context = {
+                    **_ticket_context(event, tickets[event.ticket_id]),
+                    **_sla_context(event, suppliers),
+                }
+                kind = _SLA_KINDS[Kind(event.kind)]
+                planned += [Planned(kind, email, context, event) for email in leads]
+            planned += to_residents.get(event.pk, [])
+    notify_many(planned)
 
 
 def _new_supplier_holder(event: TicketEvent) -> int | None:
@@ -57,48 +105,37 @@ def _new_supplier_holder(event: TicketEvent) -> int | None:
     return None
 
 
-def _notify_supplier_contacts(event: TicketEvent, supplier_id: int) -> None:
-    contacts = SupplierContact.objects.filter(
-        supplier_id=supplier_id, receives_notifications=True
-    ).order_by("pk")
-    recipients = [c.email for c in contacts if c.email]
-    if not recipients:
-        return
-    supplier = Supplier.objects.get(pk=supplier_id)
-    with translation.override(settings.LANGUAGE_CODE):
-        context = {**_ticket_context(event), "supplier": supplier.name}
-    for email in recipients:
-        notify(
-            kind=Notification.Kind.SUPPLIER_ASSIGNED,
-            recipient=email,
-            context=context,
-            event=event,
-        )
+def _tickets(ids: set[int]) -> dict[int, Ticket]:
+    """The tickets of a batch's messages, with their services and areas, in one query."""
+    return {t.pk: t for t in Ticket.objects.select_related("service", "area").filter(pk__in=ids)}
 
 
-def _notify_integrator_leads(event: TicketEvent) -> None:
-    leads = (
+def _supplier_contacts(supplier_ids: set[int]) -> dict[int, list[str]]:
+    """The addresses of the suppliers' contacts who receive notifications, by supplier."""
+    if not supplier_ids:
+        return {}
+    found: dict[int, list[str]] = {}
+    for supplier_id, email in (
+        SupplierContact.objects.filter(supplier_id__in=supplier_ids, receives_notifications=True)
+        .order_by("pk")
+        .values_list("supplier_id", "email")
+    ):
+        if email:
+            found.setdefault(supplier_id, []).append(email)
+    return found
+
+
+def _integrator_leads() -> list[str]:
+    return list(
         User.objects.filter(role=Role.INTEGRATOR_LEAD, is_active=True)
         .exclude(email="")
         .order_by("pk")
+        .values_list("email", flat=True)
     )
-    recipients = [lead.email for lead in leads]
-    if not recipients:
-        return
-    with translation.override(settings.LANGUAGE_CODE):
-        context = {**_ticket_context(event), **_sla_context(event)}
-    for email in recipients:
-        notify(
-            kind=_SLA_KINDS[Kind(event.kind)],
-            recipient=email,
-            context=context,
-            event=event,
-        )
 
 
-def _ticket_context(event: TicketEvent) -> dict[str, Any]:
+def _ticket_context(event: TicketEvent, ticket: Ticket) -> dict[str, Any]:
     """What any message about the ticket shows: nothing about the person who reported it."""
-    ticket = Ticket.objects.select_related("service", "area").get(pk=event.ticket_id)
     return {
         "reference": ticket.reference,
         "title": ticket.title,
@@ -111,19 +148,24 @@ def _ticket_context(event: TicketEvent) -> dict[str, Any]:
     }
 
 
-def _sla_context(event: TicketEvent) -> dict[str, Any]:
+def _alert_holder(event: TicketEvent) -> int | None:
+    """The supplier an SLA alert names: an end-to-end clock belongs to nobody in particular,
+    so whoever holds the ticket now; a holder's clock, that holder."""
+    new = event.new or {}
+    if new.get("scope") != "holder":
+        return event.holder_supplier_id
+    holder = new.get("holder_supplier")
+    return holder if isinstance(holder, int) else None
+
+
+def _sla_context(event: TicketEvent, suppliers: dict[int, str]) -> dict[str, Any]:
     """The clock, its holder, its deadline and why it alerted, from the values the SLA clocks
     write in the event (`servicedesk.sla`: clock, scope, holder_supplier, target, elapsed,
-    deadline)."""
+    deadline); `suppliers` holds the names of the holders."""
     new = event.new or {}
     end_to_end = new.get("scope") != "holder"
-    # An end-to-end clock belongs to nobody in particular: name who holds the ticket now.
-    holder_id = event.holder_supplier_id if end_to_end else new.get("holder_supplier")
-    holder = (
-        Supplier.objects.filter(pk=holder_id).values_list("name", flat=True).first()
-        if holder_id is not None
-        else None
-    )
+    holder_id = _alert_holder(event)
+    holder = suppliers.get(holder_id) if holder_id is not None else None
     return {
         "clock": _clock_label(str(new.get("clock") or ""), end_to_end=end_to_end),
         "holder": holder or _("the integrator’s desk"),

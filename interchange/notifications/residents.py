@@ -52,7 +52,7 @@ from interchange.accounts.models import ApiKey
 from interchange.catalogue.models import Service
 from interchange.notifications.links import Recipient, recipient_for_token
 from interchange.notifications.models import Notification, ReporterOptOut
-from interchange.notifications.services import notify
+from interchange.notifications.services import Planned
 from interchange.servicedesk.models import (
     ContactPreference,
     Follower,
@@ -150,79 +150,156 @@ def resident_news(event: TicketEvent, *, by_resident: bool) -> News | None:
     return None
 
 
-def _by_resident(event: TicketEvent) -> bool:
-    if event.actor_kind == TicketEvent.ActorKind.RESIDENT:
-        return True
-    if event.actor_kind != TicketEvent.ActorKind.API_KEY or event.actor_key_id is None:
-        return False
-    kind = ApiKey.objects.filter(pk=event.actor_key_id).values_list("kind", flat=True).first()
-    return kind == ApiKey.Kind.OPEN311_CLIENT
-
-
 def _too_old_to_tell(event: TicketEvent, now: datetime) -> bool:
     """A replayed event (dispatched already) from before the replay window."""
     return event.dispatched_at is not None and event.at < now - REPLAY_WINDOW
 
 
-def notify_residents(event: TicketEvent) -> None:
-    """Queue the messages `event` sends residents (see the module's table); idempotent, since
-    `notify` records each (event, kind, recipient) once."""
-    if event.kind not in _KINDS_RESIDENTS_HEAR or _too_old_to_tell(event, timezone.now()):
-        return
-    with translation.override(settings.LANGUAGE_CODE):
-        news = resident_news(event, by_resident=_by_resident(event))
-        if news is None:
-            return
-        ticket = (
-            Ticket.objects.select_related("service")
-            .only(
-                "id",
-                "type",
-                "reporter_email",
-                "reporter_contact_preference",
-                "service__name",
-                "service__kind",
-                "service__open311_exposed",
+def resident_candidates(events: list[TicketEvent]) -> list[tuple[TicketEvent, News]]:
+    """The events of `events` that tell residents something, with what they tell, before
+    anything about the report is read: the table decides from each event alone (one query
+    for the batch when a client application made some of them, to know whether it speaks for
+    residents). Events of other kinds cost no query at all."""
+    now = timezone.now()
+    hearable = [
+        e for e in events if e.kind in _KINDS_RESIDENTS_HEAR and not _too_old_to_tell(e, now)
+    ]
+    keys = {
+        e.actor_key_id
+        for e in hearable
+        if e.actor_kind == TicketEvent.ActorKind.API_KEY and e.actor_key_id is not None
+    }
+    for_residents = (
+        set(
+            ApiKey.objects.filter(pk__in=keys, kind=ApiKey.Kind.OPEN311_CLIENT).values_list(
+                "pk", flat=True
             )
-            .get(pk=event.ticket_id)
         )
-        if ticket.service.kind != Service.Kind.RESIDENT:
-            return
-        base = {
-            "reference": ticket.reference,
-            "service": ticket.service.name,
-            "headline": news.headline,
-            "event": event.kind,
-            "public": ticket.service.open311_exposed,
-        }
-    reporter = _reporter_address(ticket) if news.reporter_kind is not None else None
+        if keys
+        else set()
+    )
+    found: list[tuple[TicketEvent, News]] = []
+    with translation.override(settings.LANGUAGE_CODE):
+        for event in hearable:
+            by_resident = event.actor_kind == TicketEvent.ActorKind.RESIDENT or (
+                event.actor_kind == TicketEvent.ActorKind.API_KEY
+                and event.actor_key_id in for_residents
+            )
+            news = resident_news(event, by_resident=by_resident)
+            if news is not None and (news.to_followers or _may_tell_reporter(event)):
+                found.append((event, news))
+    return found
+
+
+def _may_tell_reporter(event: TicketEvent) -> bool:
+    """Whether the reporter might hear of `event`, from the ticket the dispatcher loaded with
+    it (False only when it is loaded and says they gave no address or chose otherwise)."""
+    if not TicketEvent.ticket.is_cached(event):
+        return True
+    return _reporter_choice(event.ticket) is not None
+
+
+def resident_messages(
+    candidates: list[tuple[TicketEvent, News]], tickets: dict[int, Ticket]
+) -> dict[int, list[Planned]]:
+    """The messages each of `candidates` (from `resident_candidates`) sends residents, by
+    event id; `tickets` holds their tickets with their services. Reads the batch's reporter
+    unsubscriptions and followers in a query each."""
+    mine = [
+        (event, news)
+        for event, news in candidates
+        if tickets[event.ticket_id].service.kind == Service.Kind.RESIDENT
+    ]
+    if not mine:
+        return {}
+    ticket_ids = {event.ticket_id for event, _news in mine}
+    opted_out = (
+        set(
+            ReporterOptOut.objects.filter(ticket_id__in=ticket_ids).values_list(
+                "ticket_id", flat=True
+            )
+        )
+        if any(
+            news.reporter_kind is not None and _reporter_choice(tickets[event.ticket_id])
+            for event, news in mine
+        )
+        else set()
+    )
+    followed = {event.ticket_id for event, news in mine if news.to_followers}
+    followers: dict[int, list[Follower]] = {}
+    if followed:
+        for follower in (
+            Follower.objects.filter(ticket_id__in=followed, unsubscribed_at__isnull=True)
+            .only("id", "ticket_id", "email", "created_at")
+            .order_by("pk")
+        ):
+            followers.setdefault(follower.ticket_id, []).append(follower)
+    planned: dict[int, list[Planned]] = {}
+    with translation.override(settings.LANGUAGE_CODE):
+        for event, news in mine:
+            ticket = tickets[event.ticket_id]
+            planned[event.pk] = _messages(
+                event,
+                news,
+                ticket,
+                reporter=None if ticket.pk in opted_out else _reporter_choice(ticket),
+                followers=[f for f in followers.get(ticket.pk, []) if f.created_at <= event.at],
+            )
+    return planned
+
+
+def _messages(
+    event: TicketEvent,
+    news: News,
+    ticket: Ticket,
+    *,
+    reporter: str | None,
+    followers: list[Follower],
+) -> list[Planned]:
+    """The messages `event` sends: `reporter` is the reporter's address if they are to hear
+    about the report; `followers` those who still follow it and already did then."""
+    base = {
+        "reference": ticket.reference,
+        "service": ticket.service.name,
+        "headline": news.headline,
+        "event": event.kind,
+        "public": ticket.service.open311_exposed,
+    }
+    messages: list[Planned] = []
     if reporter is not None and news.reporter_kind is not None:
-        notify(
-            kind=news.reporter_kind,
-            recipient=reporter,
-            context={
-                **base,
-                "detail": news.detail,
-                "recipient": Recipient(ticket_id=ticket.pk).as_context(),
-            },
-            event=event,
+        messages.append(
+            Planned(
+                kind=news.reporter_kind,
+                recipient=reporter,
+                context={
+                    **base,
+                    "detail": news.detail,
+                    "recipient": Recipient(ticket_id=ticket.pk).as_context(),
+                },
+                event=event,
+            )
         )
     if not news.to_followers:
-        return
+        return messages
     told = (reporter or _reporter_email(ticket)).lower()
-    for follower in _followers(ticket, event):
+    for follower in followers:
         if follower.email.strip().lower() == told:
             continue
-        notify(
-            kind=MessageKind.FOLLOWER_UPDATE,
-            recipient=follower.email,
-            context={
-                **base,
-                "detail": news.follower_detail,
-                "recipient": Recipient(ticket_id=ticket.pk, follower_id=follower.pk).as_context(),
-            },
-            event=event,
+        messages.append(
+            Planned(
+                kind=MessageKind.FOLLOWER_UPDATE,
+                recipient=follower.email,
+                context={
+                    **base,
+                    "detail": news.follower_detail,
+                    "recipient": Recipient(
+                        ticket_id=ticket.pk, follower_id=follower.pk
+                    ).as_context(),
+                },
+                event=event,
+            )
         )
+    return messages
 
 
 # The event kinds in the table: any other is passed over before a query is made.
@@ -247,27 +324,14 @@ def _reporter_email(ticket: Ticket) -> str:
     return ticket.reporter_email.strip()
 
 
-def _reporter_address(ticket: Ticket) -> str | None:
-    """The reporter's address if they are to hear about the report, else None."""
+def _reporter_choice(ticket: Ticket) -> str | None:
+    """The reporter's address if they chose to hear by email (unsubscribing aside)."""
     email = _reporter_email(ticket)
     # Only by the way they chose: the privacy notice promises that a reporter who chose the
     # phone is only called, and one who chose no updates hears nothing.
     if not email or ticket.reporter_contact_preference != ContactPreference.EMAIL:
         return None
-    if ReporterOptOut.objects.filter(ticket_id=ticket.pk).exists():
-        return None
     return email
-
-
-def _followers(ticket: Ticket, event: TicketEvent) -> list[Follower]:
-    """Who still follows the report and already did when `event` happened."""
-    return list(
-        Follower.objects.filter(
-            ticket_id=ticket.pk, unsubscribed_at__isnull=True, created_at__lte=event.at
-        )
-        .only("id", "email")
-        .order_by("pk")
-    )
 
 
 # --- Unsubscribing -------------------------------------------------------------------------

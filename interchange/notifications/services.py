@@ -15,7 +15,7 @@ from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
-from interchange.core.jobs import enqueue
+from interchange.core.jobs import enqueue, enqueue_many
 from interchange.core.models import Job
 from interchange.notifications.links import message_links
 from interchange.notifications.models import Notification
@@ -63,7 +63,7 @@ def notify(
     defaults = {
         "template": _template_dir(kind),
         "context": context,
-        "subject": render_message(kind, context, parts=("subject",)).subject[:SUBJECT_MAX_LENGTH],
+        "subject": _subject(kind, context),
         "created_at": at,
     }
     with transaction.atomic():
@@ -83,6 +83,81 @@ def notify(
                 at=at,
             )
     return notification
+
+
+@dataclass(frozen=True)
+class Planned:
+    """A message about a timeline event, for `notify_many`."""
+
+    kind: str
+    recipient: str
+    context: dict[str, Any]
+    event: TicketEvent
+
+
+def notify_many(planned: list[Planned], *, at: datetime | None = None) -> int:
+    """`notify` for many messages about timeline events, in a few queries whatever their
+    number: records those not recorded already (each event, kind and recipient once) and
+    queues their send jobs, in the order given. Returns how many it queued.
+
+    As idempotent as `notify`: a message already recorded is left alone, even when its send
+    job is long gone, and one recorded meanwhile by another transaction (which queued its own
+    job) gets no second job, by the job's deduplication key."""
+    if not planned:
+        return 0
+    at = at or timezone.now()
+    wanted: dict[tuple[int, str, str], Planned] = {}
+    for message in planned:
+        key = (message.event.pk, Notification.Kind(message.kind).value, _address(message))
+        wanted.setdefault(key, message)
+    event_ids = {event_id for event_id, _kind, _recipient in wanted}
+    recorded = set(
+        Notification.objects.filter(event_id__in=event_ids).values_list(
+            "event_id", "kind", "recipient"
+        )
+    )
+    new = {key: message for key, message in wanted.items() if key not in recorded}
+    if not new:
+        return 0
+    Notification.objects.bulk_create(
+        [
+            Notification(
+                event_id=event_id,
+                kind=kind,
+                recipient=recipient,
+                template=_template_dir(kind),
+                context=message.context,
+                subject=_subject(kind, message.context),
+                created_at=at,
+            )
+            for (event_id, kind, recipient), message in new.items()
+        ],
+        # Another transaction's record of the same message (a concurrent replay) wins.
+        ignore_conflicts=True,
+    )
+    ids = {
+        (event_id, kind, recipient): pk
+        for pk, event_id, kind, recipient in Notification.objects.filter(
+            event_id__in={event_id for event_id, _kind, _recipient in new}
+        ).values_list("pk", "event_id", "kind", "recipient")
+    }
+    queued = sorted(ids[key] for key in new if key in ids)
+    # As `enqueue` with a deduplication key: a send job already queued is not doubled.
+    enqueue_many(
+        SEND_JOB,
+        [({"notification": pk}, send_job_key(pk)) for pk in queued],
+        max_attempts=MAX_ATTEMPTS,
+        at=at,
+    )
+    return len(queued)
+
+
+def _address(message: Planned) -> str:
+    return message.recipient.strip().lower()
+
+
+def _subject(kind: str, context: dict[str, Any]) -> str:
+    return render_message(kind, context, parts=("subject",)).subject[:SUBJECT_MAX_LENGTH]
 
 
 def send_job_key(notification_id: int) -> str:

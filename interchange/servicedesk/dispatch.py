@@ -29,9 +29,14 @@ from interchange.servicedesk.models import TicketEvent
 logger = logging.getLogger(__name__)
 
 Listener = Callable[[TicketEvent], None]
+BatchListener = Callable[[list[TicketEvent]], None]
 
 # Listener name → function; filled by the apps' AppConfig.ready(), read by the dispatcher.
 LISTENERS: dict[str, Listener] = {}
+# Listener name → (its per-event function, the function that takes a whole batch instead),
+# for listeners that registered one: the dispatcher and `replay` hand such a listener each
+# batch at once (in order), so it can look up what the batch needs in a few queries.
+BATCH_LISTENERS: dict[str, tuple[Listener, BatchListener]] = {}
 
 BATCH_SIZE = 500
 # A periodic run stops after this many full batches, so a backlog of millions (say, after an
@@ -39,12 +44,25 @@ BATCH_SIZE = 500
 MAX_BATCHES_PER_RUN = 20
 
 
-def register_listener(name: str, func: Listener) -> None:
+def register_listener(name: str, func: Listener, *, batch: BatchListener | None = None) -> None:
     """Hand every timeline event to `func` from now on (called inside the dispatcher's
-    transaction; it must be idempotent). Registering the same function again is harmless."""
+    transaction; it must be idempotent). Registering the same function again is harmless.
+
+    `batch`, if given, must do what calling `func` on each of its events in turn would do:
+    the dispatcher calls it once per batch instead (oldest event first)."""
     if name in LISTENERS and LISTENERS[name] != func:
         raise ValueError(f"A listener named {name!r} is already registered.")
     LISTENERS[name] = func
+    if batch is not None:
+        BATCH_LISTENERS[name] = (func, batch)
+
+
+def _batch_listener(name: str, func: Listener) -> BatchListener | None:
+    """The batch function registered with `func` under `name`, if any."""
+    registered = BATCH_LISTENERS.get(name)
+    if registered is None or registered[0] is not func:
+        return None
+    return registered[1]
 
 
 def dispatch_batch(*, limit: int = BATCH_SIZE, at: datetime | None = None) -> int:
@@ -61,8 +79,26 @@ def dispatch_batch(*, limit: int = BATCH_SIZE, at: datetime | None = None) -> in
     with transaction.atomic():
         claimed = list(_claim(limit))
         events = _unblocked(claimed)
+        singles: dict[str, Listener] = {}
+        for name, listener in LISTENERS.items():
+            batch = _batch_listener(name, listener)
+            if batch is None:
+                singles[name] = listener
+            elif events:
+                try:
+                    batch(events)
+                except Exception:
+                    logger.exception(
+                        "Listener %s failed on a batch of %s timeline events (%s to %s); "
+                        "the batch is rolled back and will be retried.",
+                        name,
+                        len(events),
+                        events[0].pk,
+                        events[-1].pk,
+                    )
+                    raise
         for event in events:
-            for name, listener in LISTENERS.items():
+            for name, listener in singles.items():
                 try:
                     listener(event)
                 except Exception:
@@ -147,8 +183,12 @@ def replay(listener_name: str, *, since: datetime | None = None) -> int:
             page = list(
                 history.filter(pk__gt=last_id).select_related("ticket").order_by("id")[:BATCH_SIZE]
             )
-            for event in page:
-                listener(event)
+            batch = _batch_listener(listener_name, listener)
+            if batch is not None and page:
+                batch(page)
+            else:
+                for event in page:
+                    listener(event)
         if not page:
             return handed
         handed += len(page)

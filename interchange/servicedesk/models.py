@@ -164,6 +164,10 @@ class Ticket(models.Model):
     )
     # SHA-256 of the secret in the reporter's private link; the secret itself is never stored.
     private_token_hash = models.CharField(max_length=64, unique=True, null=True, blank=True)
+    # The random value the private link's secret is derived from under the site's key (so an
+    # email can carry the link again, while the database alone cannot rebuild it). Empty for
+    # tickets whose secret came from their id and creation instant.
+    private_token_seed = models.CharField(max_length=32, blank=True, default="", db_default="")
 
     latitude = models.FloatField(_("latitude"), null=True, blank=True)
     longitude = models.FloatField(_("longitude"), null=True, blank=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
 from django.db import connection
 from django.db.models import QuerySet
@@ -18,10 +19,15 @@ from interchange.servicedesk.models import (
 from interchange.servicedesk.visibility import visible_to
 
 
-def document_text(ticket: Ticket) -> str:
-    """Reference, title, description, reporter and the notes: what a ticket is found by."""
-    notes = TicketEvent.objects.filter(ticket=ticket, kind=TicketEvent.Kind.NOTE).values_list(
-        "new__body", flat=True
+def document_text(ticket: Ticket, *, new: bool = False) -> str:
+    """Reference, title, description, reporter and the notes: what a ticket is found by.
+    A `new` ticket has no notes yet, so none are read."""
+    notes: Iterable[object] = (
+        ()
+        if new
+        else TicketEvent.objects.filter(ticket=ticket, kind=TicketEvent.Kind.NOTE).values_list(
+            "new__body", flat=True
+        )
     )
     parts = [
         ticket.reference,
@@ -36,9 +42,14 @@ def document_text(ticket: Ticket) -> str:
     return "\n".join(p for p in parts if p)
 
 
-def index_ticket(ticket: Ticket) -> None:
-    """Bring the ticket's search document up to date (called by the domain functions)."""
-    SearchDocument.objects.update_or_create(ticket=ticket, defaults={"body": document_text(ticket)})
+def index_ticket(ticket: Ticket, *, new: bool = False) -> None:
+    """Bring the ticket's search document up to date (called by the domain functions). A
+    `new` ticket, just written in this transaction, has no document yet: it gets one in a
+    single insert. Any other ticket is locked by its caller, so its document is written
+    without a lock of its own: one update, or an insert when it has none yet."""
+    body = document_text(ticket, new=new)
+    if new or not SearchDocument.objects.filter(ticket=ticket).update(body=body):
+        SearchDocument.objects.create(ticket=ticket, body=body)
 
 
 _REFERENCE = re.compile(r"^\s*(?:(INC|REQ|PRB|CHG)\s*-?\s*)?0*(\d{1,12})\s*$", re.IGNORECASE)

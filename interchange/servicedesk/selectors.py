@@ -6,6 +6,7 @@ fetched the ticket through it."""
 from __future__ import annotations
 
 import hmac
+import secrets
 from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
@@ -45,13 +46,26 @@ PRIVATE_LINK_SALT = "interchange.servicedesk.private-link"
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
+def private_token_seed() -> str:
+    """A new ticket's private link seed: 16 random bytes, as 32 hex characters. Known before
+    the ticket is written, so the ticket is written once with the seed and its secret's hash."""
+    return secrets.token_hex(16)
+
+
+def private_token_from_seed(seed: str, *, secret: str | bytes | None = None) -> str:
+    """The secret of a ticket's private link: HMAC-SHA256 of its random seed under `secret`
+    (default SECRET_KEY), 43 URL-safe characters. Unguessable to anyone without the key, and
+    to anyone without the database (the seed is 128 random bits)."""
+    digest = salted_hmac(PRIVATE_LINK_SALT, f"seed:{seed}", secret=secret, algorithm="sha256")
+    return urlsafe_base64_encode(digest.digest())
+
+
 def private_token_derive(
     *, ticket_id: int, created_at: datetime, secret: str | bytes | None = None
 ) -> str:
-    """The secret of a ticket's private link: HMAC-SHA256 of its id and creation instant
-    (to the microsecond, so a reused id after a database is rebuilt gets another secret) under
-    `secret` (default SECRET_KEY), 43 URL-safe characters: as unguessable as 32 random bytes
-    to anyone without the key."""
+    """The secret of the private link of a ticket opened before links had seeds: HMAC-SHA256
+    of its id and creation instant (to the microsecond, so a reused id after a database is
+    rebuilt gets another secret) under `secret` (default SECRET_KEY), 43 URL-safe characters."""
     micros = (created_at - _EPOCH) // timedelta(microseconds=1)
     value = f"{ticket_id}:{micros}"
     digest = salted_hmac(PRIVATE_LINK_SALT, value, secret=secret, algorithm="sha256").digest()
@@ -60,14 +74,18 @@ def private_token_derive(
 
 def ticket_private_token(ticket: Ticket) -> str | None:
     """The secret of the reporter's private link rebuilt (under SECRET_KEY, or a key in
-    SECRET_KEY_FALLBACKS after a rotation), checked against the stored hash; None when it
-    cannot be rebuilt (a link made at random before links were derived)."""
+    SECRET_KEY_FALLBACKS after a rotation) from the ticket's seed (or, for a ticket opened
+    before seeds, its id and creation instant), checked against the stored hash; None when
+    it cannot be rebuilt (a link made at random before links were derived)."""
     if not ticket.private_token_hash:
         return None
     for secret in [settings.SECRET_KEY, *settings.SECRET_KEY_FALLBACKS]:
-        token = private_token_derive(
-            ticket_id=ticket.pk, created_at=ticket.created_at, secret=secret
-        )
+        if ticket.private_token_seed:
+            token = private_token_from_seed(ticket.private_token_seed, secret=secret)
+        else:
+            token = private_token_derive(
+                ticket_id=ticket.pk, created_at=ticket.created_at, secret=secret
+            )
         if hmac.compare_digest(hash_token(token), ticket.private_token_hash):
             return token
     return None

@@ -54,7 +54,7 @@ from interchange.servicedesk.models import (
     hash_token,
 )
 from interchange.servicedesk.search import index_ticket
-from interchange.servicedesk.selectors import private_token_derive
+from interchange.servicedesk.selectors import private_token_from_seed, private_token_seed
 from interchange.servicedesk.states import Action, WaitingOn
 from interchange.servicedesk.visibility import can_change
 from interchange.suppliers.models import ServiceProvision, Supplier
@@ -165,7 +165,14 @@ def ticket_open(
     )
     _check_new_ticket(ticket, service)
     ticket.priority = priority_for(impact, urgency)
-    with transaction.atomic():
+    # The link's secret comes from a random seed kept with the ticket (so emails can carry it
+    # again later); only its hash is stored. Both are known before the ticket is written.
+    ticket.private_token_seed = private_token_seed()
+    token = private_token_from_seed(ticket.private_token_seed)
+    ticket.private_token_hash = hash_token(token)
+    # No savepoint inside a caller's transaction: nothing below is meant to fail and be
+    # caught, and a failure fails the caller's transaction as it would have anyway.
+    with transaction.atomic(savepoint=False):
         if area is None and latitude is not None and longitude is not None:
             area = area_for_point(latitude, longitude)
         ticket.area = area
@@ -176,11 +183,6 @@ def ticket_open(
         else:
             ticket.status = Status.NEW
         ticket.save(force_insert=True)
-        # The link's secret is derived from the id (so emails can carry it again later);
-        # only its hash is stored, as before.
-        token = private_token_derive(ticket_id=ticket.pk, created_at=ticket.created_at)
-        ticket.private_token_hash = hash_token(token)
-        Ticket.objects.filter(pk=ticket.pk).update(private_token_hash=ticket.private_token_hash)
         _remember_holding(ticket, at)
         # Routing is folded into the opening event: the clocks know the holder from the start.
         _write_event(
@@ -202,7 +204,7 @@ def ticket_open(
             },
             public=True,
         )
-        index_ticket(ticket)
+        index_ticket(ticket, new=True)
     return Opened(ticket=ticket, private_token=token)
 
 

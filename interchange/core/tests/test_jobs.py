@@ -83,3 +83,14 @@ class TestRegistries:
 
         assert PERIODIC["sla.breach_check"].every == timedelta(minutes=1)
         assert PERIODIC["sla.breach_check"].run is scan
+
+
+@pytest.mark.django_db
+def test_enqueue_many_adds_each_job_once_by_its_key(django_assert_num_queries):
+    at = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+    with django_assert_num_queries(1):
+        jobs.enqueue_many("test.many", [({"n": 1}, "many:1"), ({"n": 2}, "many:2")], at=at)
+    # Again, with one key already used: only the new one is added, nothing is doubled.
+    jobs.enqueue_many("test.many", [({"n": 2}, "many:2"), ({"n": 3}, "many:3")], at=at)
+    queued = Job.objects.filter(kind="test.many").order_by("dedupe_key")
+    assert [(j.payload["n"], j.next_attempt_at) for j in queued] == [(1, at), (2, at), (3, at)]

@@ -34,7 +34,7 @@ EVENT_FIELDS = (
     "status", "holder_supplier_id", "priority", "holder_acknowledged", "old", "new", "reason",
     "public",
 )  # fmt: skip
-SKIPPED = {"id", "private_token_hash"}
+SKIPPED = {"id", "private_token_hash", "private_token_seed"}
 
 
 def _scripts(world: World) -> tuple[list[TicketScript], int]:

@@ -23,6 +23,7 @@ from interchange.notifications.tests.conftest import SITE
 from interchange.servicedesk.models import Ticket, hash_token
 from interchange.servicedesk.selectors import (
     private_token_derive,
+    private_token_from_seed,
     ticket_for_private_token,
     ticket_private_token,
 )
@@ -141,3 +142,40 @@ def test_different_tickets_never_share_a_secret(ids, seconds):
 
     assert len({first, second, later}) == 3
     assert all(len(token) == 43 and set(token) <= URLSAFE for token in (first, second, later))
+
+
+def test_a_ticket_opened_before_links_had_seeds_is_still_emailed_its_own_link(
+    roads, deliver, client
+):
+    ticket = make_ticket(service=roads, at=timezone.now())
+    old_token = private_token_derive(ticket_id=ticket.pk, created_at=ticket.created_at)
+    Ticket.objects.filter(pk=ticket.pk).update(
+        private_token_seed="", private_token_hash=hash_token(old_token)
+    )
+    deliver()
+
+    assert _emailed_token("rita@example.org") == old_token
+    assert client.get(f"/my-report/{old_token}").status_code == 200
+
+
+def test_each_ticket_gets_its_own_random_seed_and_the_seed_alone_does_not_make_the_link(roads):
+    first, second = (make_ticket(service=roads, at=timezone.now()) for _ in range(2))
+    first.refresh_from_db()
+    second.refresh_from_db()
+
+    assert first.private_token_seed != second.private_token_seed
+    assert len(first.private_token_seed) == 32
+    # The seed is stored; the link is its HMAC under the site's key, never the seed itself.
+    assert ticket_private_token(first) == private_token_from_seed(first.private_token_seed)
+    assert ticket_for_private_token(first.private_token_seed) is None
+    assert private_token_from_seed(first.private_token_seed, secret="another-site") != (
+        ticket_private_token(first)
+    )
+
+
+@given(seeds=st.lists(st.text(min_size=1, max_size=32), min_size=2, max_size=2, unique=True))
+def test_different_seeds_never_share_a_secret(seeds):
+    tokens = {private_token_from_seed(seed) for seed in seeds}
+
+    assert len(tokens) == 2
+    assert all(len(token) == 43 and set(token) <= URLSAFE for token in tokens)
