@@ -22,7 +22,7 @@ from django.utils.translation import gettext_lazy
 
 from interchange.accounts.models import ApiKey
 from interchange.catalogue.models import Service
-from interchange.catalogue.selectors import service_questions
+from interchange.catalogue.selectors import offered_service_with_questions, service_questions
 from interchange.catalogue.services import validate_answers
 from interchange.frontdoor.models import Open311Request
 from interchange.frontdoor.open311.params import Invalid, Problems
@@ -114,11 +114,8 @@ def read_report(post: QueryDict, files: MultiValueDict[str, UploadedFile]) -> Re
             # Errors about several fields name them in the message itself.
             problems.add("" if name == "__all__" else name, str(message))
     code = (post.get("service_code") or "").strip()
-    service = (
-        Service.objects.filter(code=code, active=True, open311_exposed=True).first()
-        if code
-        else None
-    )
+    # The service with its questions and their choices, in one query read fresh each time.
+    service = offered_service_with_questions(code, open311=True) if code else None
     if code and service is None:
         problems.add("service_code", _("There is no service with code %(code)s.") % {"code": code})
     raw_answers = _attributes(post)

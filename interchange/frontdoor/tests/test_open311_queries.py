@@ -14,11 +14,11 @@ pytestmark = pytest.mark.django_db
 URL = "/open311/v2/requests.json"
 
 # The key and its rate count; then in one transaction (begin, commit): the retry check (one
-# insert that does nothing for a repeat), the service, its questions and their choices, the
-# area by point (boundaries already parsed in this process), the routing provision, the
-# ticket (its private link's hash included), its holding, its opening event, its search
-# document, the client's details, and the response kept for retries.
-CREATE_QUERIES = 16
+# insert that does nothing for a repeat), the service with its questions and their choices
+# (one query), the area by point (boundaries already parsed in this process), the routing
+# provision, the ticket (its private link's hash included), its holding, its opening event,
+# its search document, the client's details, and the response kept for retries.
+CREATE_QUERIES = 14
 
 
 @pytest.fixture
