@@ -156,7 +156,7 @@ def _search_word() -> tuple[str, int]:
     scale = Ticket.objects.count() / max(1, len(titles))
     # The title sample only estimates; addresses and descriptions add matches. Count the
     # likeliest candidates exactly (the full-text index makes each count cheap).
-    candidates = sorted(sample, key=lambda w: abs(sample[w] * scale - 300))[:40]
+    candidates = sorted(sample, key=lambda w: abs(math.log(sample[w] * scale / 300)))[:150]
     counted: dict[str, int] = {}
     with connection.cursor() as cursor:
         for word in candidates:
