@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.db import connection, transaction
+from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -32,6 +33,23 @@ def fingerprint(*parts: bytes | str) -> str:
         digest.update(len(data).to_bytes(8, "big"))
         digest.update(data)
     return digest.hexdigest()
+
+
+def form_fingerprint(request: HttpRequest) -> str:
+    """A fingerprint of a form or multipart request: its method, path, fields, and files by
+    name and content (never by the multipart boundary, which changes on every retry)."""
+    parts: list[str | bytes] = [request.method or "", request.path]
+    for name in sorted(request.POST):
+        for value in request.POST.getlist(name):
+            parts += [name, value]
+    for name in sorted(request.FILES):
+        for upload in request.FILES.getlist(name):
+            digest = hashlib.sha256()
+            for chunk in upload.chunks():
+                digest.update(chunk)
+            upload.seek(0)
+            parts += [name, upload.name or "", digest.hexdigest()]
+    return fingerprint(*parts)
 
 
 @dataclass(frozen=True)

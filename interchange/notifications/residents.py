@@ -67,8 +67,9 @@ Kind = TicketEvent.Kind
 MessageKind = Notification.Kind
 REPLAY_WINDOW = timedelta(days=2)
 
-# Outcomes in residents' words (as the resident web view words them).
-_OUTCOMES: dict[str, Promise] = {
+# Outcomes in residents' words: the emails and the resident's web view of a report both say
+# these.
+RESIDENT_OUTCOMES: dict[str, Promise] = {
     ResolutionCode.FIXED: gettext_lazy("Fixed"),
     ResolutionCode.WORKAROUND: gettext_lazy("Made safe for now"),
     ResolutionCode.NO_FAULT_FOUND: gettext_lazy("No problem found"),
@@ -94,7 +95,7 @@ class News:
 
 
 def _outcome(code: str) -> str:
-    words = _OUTCOMES.get(code)
+    words = RESIDENT_OUTCOMES.get(code)
     return str(words) if words is not None else _("Resolved")
 
 

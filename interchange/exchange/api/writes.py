@@ -15,7 +15,6 @@ notes, attachments); `*` explicitly accepts whatever version the ticket is at.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 from collections.abc import Callable
@@ -44,19 +43,9 @@ Run = Callable[..., HttpResponse]
 def _fingerprint(request: HttpRequest) -> str:
     """The method, path and body of a write; a JSON body by content (key order and spacing
     aside), a multipart body by its fields and files' contents (its boundary changes)."""
-    parts: list[str | bytes] = [request.method or "", request.path]
     if (request.content_type or "").startswith("multipart/"):
-        for name in sorted(request.POST):
-            for value in request.POST.getlist(name):
-                parts += [name, value]
-        for name in sorted(request.FILES):
-            for upload in request.FILES.getlist(name):
-                digest = hashlib.sha256()
-                for chunk in upload.chunks():
-                    digest.update(chunk)
-                upload.seek(0)
-                parts += [name, upload.name or "", digest.hexdigest()]
-        return idempotency.fingerprint(*parts)
+        return idempotency.form_fingerprint(request)
+    parts: list[str | bytes] = [request.method or "", request.path]
     body = request.body
     try:
         parts.append(json.dumps(json.loads(body), sort_keys=True, separators=(",", ":")))

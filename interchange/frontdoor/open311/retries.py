@@ -9,7 +9,6 @@ multipart retry has a new boundary.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable
 from datetime import timedelta
 
@@ -24,22 +23,6 @@ from interchange.core.idempotency import IdempotencyConflict, SavedResponse
 from interchange.frontdoor.open311.formats import errors
 
 HEADER = "Idempotency-Key"
-
-
-def body_fingerprint(request: HttpRequest) -> str:
-    """A fingerprint of the method, path, parameters and files (by content) of a request."""
-    parts: list[str | bytes] = [request.method or "", request.path]
-    for name in sorted(request.POST):
-        for value in request.POST.getlist(name):
-            parts += [name, value]
-    for name in sorted(request.FILES):
-        for file in request.FILES.getlist(name):
-            digest = hashlib.sha256()
-            for chunk in file.chunks():
-                digest.update(chunk)
-            file.seek(0)
-            parts += [name, file.name or "", digest.hexdigest()]
-    return idempotency.fingerprint(*parts)
 
 
 def retry_window() -> timedelta:
@@ -65,7 +48,7 @@ def once(
     """
     header = request.headers.get(HEADER)
     if header is not None:
-        name, fingerprint, keep_for = header.strip(), body_fingerprint(request), None
+        name, fingerprint, keep_for = header.strip(), idempotency.form_fingerprint(request), None
         if not 1 <= len(name) <= idempotency.MAX_KEY_LENGTH:
             message = _("%(header)s must have 1 to %(max)s characters.") % {
                 "header": HEADER,
@@ -75,7 +58,7 @@ def once(
     elif natural_key is not None and natural_fingerprint is not None:
         name, fingerprint, keep_for = natural_key, natural_fingerprint, natural_keep_for
     else:
-        fingerprint = body_fingerprint(request)
+        fingerprint = idempotency.form_fingerprint(request)
         name, keep_for = f"body:{fingerprint}", retry_window()
     with transaction.atomic():
         try:

@@ -16,9 +16,9 @@ from django.utils.translation import gettext_lazy
 
 from interchange.catalogue.models import Question, Service
 from interchange.catalogue.selectors import service_questions
+from interchange.notifications.residents import RESIDENT_OUTCOMES
 from interchange.servicedesk.models import (
     ContactPreference,
-    ResolutionCode,
     Status,
     Ticket,
     TicketEvent,
@@ -82,17 +82,6 @@ _STATUS: dict[str, PlainStatus] = {
 }
 _OWN_WAITING = gettext_lazy("We need more information from you before we can carry on.")
 
-_RESOLUTION: dict[str, Promise] = {
-    ResolutionCode.FIXED: gettext_lazy("Fixed"),
-    ResolutionCode.WORKAROUND: gettext_lazy("Made safe for now"),
-    ResolutionCode.NO_FAULT_FOUND: gettext_lazy("No problem found"),
-    ResolutionCode.DUPLICATE: gettext_lazy("Already reported"),
-    ResolutionCode.NOT_COUNCIL: gettext_lazy("Not the council's responsibility"),
-    ResolutionCode.NO_FURTHER_ACTION: gettext_lazy("No further action needed"),
-    ResolutionCode.REQUEST_FULFILLED: gettext_lazy("Done"),
-    ResolutionCode.CHANGE_IMPLEMENTED: gettext_lazy("Done"),
-}
-
 
 def plain_status(ticket: Ticket, *, own: bool) -> dict[str, str]:
     """The status as a tag (label and colour) and a sentence, for the public or the reporter."""
@@ -100,7 +89,7 @@ def plain_status(ticket: Ticket, *, own: bool) -> dict[str, str]:
     explanation = str(status.explanation)
     if own and ticket.status == Status.WAITING_RESIDENT:
         explanation = str(_OWN_WAITING)
-    resolution = _RESOLUTION.get(ticket.resolution_code)
+    resolution = RESIDENT_OUTCOMES.get(ticket.resolution_code)
     if resolution and ticket.status in {Status.RESOLVED, Status.CLOSED}:
         explanation = f"{explanation} {_('Outcome: %(outcome)s.') % {'outcome': resolution}}"
     return {"text": str(status.label), "colour": status.colour, "explanation": explanation}
@@ -138,7 +127,7 @@ def _update(event: TicketEvent, *, own: bool) -> Update | None:
         case Kind.RESUMED:
             title = _("Work started again")
         case Kind.RESOLVED:
-            outcome = _RESOLUTION.get(str(new.get("resolution_code", "")), _("Resolved"))
+            outcome = RESIDENT_OUTCOMES.get(str(new.get("resolution_code", "")), _("Resolved"))
             title = _("Resolved: %(outcome)s") % {"outcome": outcome}
             text = str(new.get("resolution_note", ""))
         case Kind.CLOSED:
