@@ -202,15 +202,8 @@ class AuditedAdmin(admin.ModelAdmin):
         )
 
 
-@admin.register(ChangeRecord)
-class ChangeRecordAdmin(admin.ModelAdmin):
-    """The record itself can be read, never written: it is the evidence."""
-
-    list_display = ["at", "actor_label", "action", "content_type", "object_repr"]
-    list_filter = ["action", "content_type"]
-    search_fields = ["object_repr", "actor_label", "reason"]
-    date_hierarchy = "at"
-    list_select_related = ["content_type"]
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Records the admin shows and never adds, changes or deletes: evidence and operations."""
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
@@ -220,6 +213,36 @@ class ChangeRecordAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+
+class RoleReadOnlyAdmin(ReadOnlyAdmin):
+    """Read-only, and seen only by active staff whose role is in `viewer_roles` (and by
+    superusers), whatever model permissions they hold."""
+
+    viewer_roles: frozenset[str] = frozenset()
+
+    def _may_view(self, request: HttpRequest) -> bool:
+        user: Any = request.user
+        if not (user.is_active and user.is_staff):
+            return False
+        return bool(user.is_superuser or getattr(user, "role", None) in self.viewer_roles)
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return self._may_view(request)
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return self._may_view(request)
+
+
+@admin.register(ChangeRecord)
+class ChangeRecordAdmin(ReadOnlyAdmin):
+    """The record itself can be read, never written: it is the evidence."""
+
+    list_display = ["at", "actor_label", "action", "content_type", "object_repr"]
+    list_filter = ["action", "content_type"]
+    search_fields = ["object_repr", "actor_label", "reason"]
+    date_hierarchy = "at"
+    list_select_related = ["content_type"]
 
 
 class WorkingHoursFormSet(BaseInlineFormSet):
@@ -262,18 +285,9 @@ class BusinessCalendarAdmin(AuditedAdmin):
     inlines = [WorkingHoursInline, CalendarExceptionInline]
 
 
-class OperationsAdmin(admin.ModelAdmin):
+class OperationsAdmin(ReadOnlyAdmin):
     """Read-only; seen by those with the model's view permission (superusers, or people an
     administrator granted it), never by staff in general."""
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 @admin.register(Job)

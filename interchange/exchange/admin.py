@@ -4,8 +4,6 @@ which show a new secret once; nothing here shows a secret."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
@@ -14,32 +12,13 @@ from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from interchange.accounts.models import INTEGRATOR_ROLES
+from interchange.core.admin import RoleReadOnlyAdmin
 from interchange.exchange.models import Delivery, Endpoint
 from interchange.exchange.services import delivery_replay
 
 
-def _may_view(request: HttpRequest) -> bool:
-    user: Any = request.user
-    if not (user.is_active and user.is_staff):
-        return False
-    return bool(user.is_superuser or user.role in INTEGRATOR_ROLES)
-
-
-class ReadOnly(admin.ModelAdmin):
-    def has_module_permission(self, request: HttpRequest) -> bool:
-        return _may_view(request)
-
-    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return _may_view(request)
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
+class ReadOnly(RoleReadOnlyAdmin):
+    viewer_roles = INTEGRATOR_ROLES
 
 
 @admin.register(Endpoint)

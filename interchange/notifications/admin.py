@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib import admin
-from django.http import HttpRequest
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from interchange.accounts.models import Role
+from interchange.core.admin import RoleReadOnlyAdmin
 from interchange.core.models import Job
 from interchange.notifications.models import Notification, ReporterOptOut
 from interchange.notifications.services import send_job_key
@@ -18,15 +16,9 @@ from interchange.notifications.services import send_job_key
 VIEWER_ROLES = frozenset({Role.INTEGRATOR_LEAD, Role.ADMINISTRATOR})
 
 
-def _may_view(request: HttpRequest) -> bool:
-    user: Any = request.user
-    if not (user.is_active and user.is_staff):
-        return False
-    return bool(user.is_superuser or user.role in VIEWER_ROLES)
-
-
 @admin.register(Notification)
-class NotificationAdmin(admin.ModelAdmin):
+class NotificationAdmin(RoleReadOnlyAdmin):
+    viewer_roles = VIEWER_ROLES
     list_display = ("created_at", "kind", "recipient", "subject", "state", "attempts", "sent_at")
     list_filter = ("state", "kind", "created_at")
     search_fields = ("recipient", "subject")
@@ -64,25 +56,12 @@ class NotificationAdmin(admin.ModelAdmin):
         }
         return f"{summary}\n{job.last_error}" if job.last_error else summary
 
-    def has_module_permission(self, request: HttpRequest) -> bool:
-        return _may_view(request)
-
-    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return _may_view(request)
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
 
 @admin.register(ReporterOptOut)
-class ReporterOptOutAdmin(admin.ModelAdmin):
+class ReporterOptOutAdmin(RoleReadOnlyAdmin):
     """Which reporters stopped the emails about their report (with the link in one)."""
+
+    viewer_roles = VIEWER_ROLES
 
     list_display = ("ticket", "created_at")
     list_select_related = ("ticket",)
@@ -90,18 +69,3 @@ class ReporterOptOutAdmin(admin.ModelAdmin):
     show_full_result_count = False
     fields = ("ticket", "created_at")
     readonly_fields = fields
-
-    def has_module_permission(self, request: HttpRequest) -> bool:
-        return _may_view(request)
-
-    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return _may_view(request)
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
