@@ -10,12 +10,13 @@ real functions and compares every row, so a rule changed there and not here fail
 from __future__ import annotations
 
 import hashlib
-import json
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
+
+import orjson
 
 from interchange.core.priorities import priority_for
 from interchange.demo.alerts import Entry, Planner, Raised
@@ -63,6 +64,11 @@ _SYSTEM_KIND = str(SYSTEM.kind)
 def iso(t: int) -> str:
     """An instant as the domain writes it into payloads (`datetime.isoformat()` in UTC)."""
     return datetime.fromtimestamp(t, UTC).isoformat()
+
+
+def _json(value: Any) -> str:
+    """JSON text of a payload (compact: the database keeps the value, not the spacing)."""
+    return orjson.dumps(value).decode()
 
 
 def reference(ticket_type: str, ticket_id: int) -> str:
@@ -200,7 +206,7 @@ class Emulator:
                         SYSTEM.label,
                         *before[8:12],
                         "{}",
-                        json.dumps(payload),
+                        _json(payload),
                         "",
                         False,
                         at,
@@ -529,8 +535,8 @@ class Emulator:
                 state["holder_supplier_id"],
                 state["priority"],
                 state["holder_acknowledged_at"] is not None,
-                json.dumps(old) if old else "{}",
-                json.dumps(new) if new else "{}",
+                _json(old) if old else "{}",
+                _json(new) if new else "{}",
                 reason,
                 public,
                 # Seeded history is the past: nothing in it is sent to anyone.
@@ -566,7 +572,7 @@ class Emulator:
         """The ticket's row and its search document, as `search.document_text` builds it."""
         state = ticket.state
         self.rows.tickets.append(
-            tuple(json.dumps(state[c]) if c == "answers" else state[c] for c in TICKET_COLUMNS)
+            tuple(_json(state[c]) if c == "answers" else state[c] for c in TICKET_COLUMNS)
         )
         name = f"{state['reporter_first_name']} {state['reporter_last_name']}".strip()
         parts = [
