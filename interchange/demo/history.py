@@ -27,7 +27,7 @@ from interchange.demo.emulate import Emulator, Rows
 from interchange.demo.generator import Generator
 from interchange.demo.progress import Progress
 from interchange.demo.world import World
-from interchange.demo.writer import Writer, next_ids
+from interchange.demo.writer import Packed, Writer, next_ids
 
 DEMO_SEED = 2026
 DEMO_TICKETS = 50_000
@@ -38,16 +38,17 @@ PARALLEL_FROM = 10_000
 logger = logging.getLogger(__name__)
 
 # What forked workers use: set before the pool starts, inherited by the children.
-_JOB: tuple[Generator, Emulator] | None = None
+_JOB: tuple[Generator, Emulator, Writer] | None = None
 
 
-def _make(batch: tuple[int, int, int]) -> tuple[Rows, int]:
-    """One batch's rows and its number of tickets (in a worker, or in this process)."""
+def _make(batch: tuple[int, int, int]) -> tuple[Rows | Packed, int]:
+    """One batch's rows, ready for the writer, and its number of tickets (in a worker, or in
+    this process)."""
     assert _JOB is not None
-    generator, emulator = _JOB
+    generator, emulator, writer = _JOB
     scripts = generator.scripts(*batch)
     emulator.apply_batch(scripts)
-    return emulator.take(), len(scripts)
+    return writer.prepare(emulator.take()), len(scripts)
 
 
 def load(
@@ -87,7 +88,7 @@ def load(
     writer = Writer()
     bar = Progress(count) if progress else None
     written = 0
-    _JOB = (generator, emulator)
+    _JOB = (generator, emulator, writer)
     try:
         # The workers start before the writer's transaction does: a child must not share it.
         with _batches(plan, workers) as batches, writer.loading(count):
@@ -113,7 +114,7 @@ def load(
 @contextmanager
 def _batches(
     plan: list[tuple[int, int, int]], workers: int
-) -> Iterator[Iterator[tuple[Rows, int]]]:
+) -> Iterator[Iterator[tuple[Rows | Packed, int]]]:
     """Each batch's rows in order, made by `workers` forked processes when that is safe
     (started on entering, stopped on leaving)."""
     forkable = "fork" in multiprocessing.get_all_start_methods()
@@ -128,9 +129,9 @@ def _batches(
 
 def _in_order(
     pool: Pool, plan: list[tuple[int, int, int]], *, depth: int
-) -> Iterator[tuple[Rows, int]]:
+) -> Iterator[tuple[Rows | Packed, int]]:
     todo = iter(plan)
-    pending: deque[AsyncResult[tuple[Rows, int]]] = deque(
+    pending: deque[AsyncResult[tuple[Rows | Packed, int]]] = deque(
         # The range first: zip would otherwise take (and lose) one batch too many.
         pool.apply_async(_make, (batch,))
         for _n, batch in zip(range(depth), todo, strict=False)

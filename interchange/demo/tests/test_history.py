@@ -14,6 +14,7 @@ from interchange.demo import alerts, history
 from interchange.demo.dates import DemoDates
 from interchange.demo.people import Login
 from interchange.demo.progress import Progress
+from interchange.demo.world import World
 from interchange.servicedesk.models import (
     SearchDocument,
     Ticket,
@@ -168,3 +169,32 @@ def test_a_large_load_ends_with_every_index_and_foreign_key_as_before(
                 if not f.primary_key
             }
         )
+
+
+@pytest.mark.django_db
+def test_text_that_copy_would_misread_is_stored_exactly(world: World) -> None:
+    """Tabs, line breaks, backslashes, quotes and accents in titles, notes and JSON answers
+    survive the writer (COPY text on PostgreSQL), and nulls stay null."""
+    from interchange.demo.emulate import Emulator
+    from interchange.demo.generator import Generator
+    from interchange.demo.writer import Writer, next_ids
+
+    awkward = 'Tab\there, line\nbreak, carriage\rreturn, back\\slash \\N, "quoted", café ✓'
+    generator = Generator(world, count=40, seed=3)
+    scripts = next(generator.batches())
+    for script in scripts:
+        script.opening.title = awkward
+        script.opening.answers = {"note": awkward, "list": ["a\tb", "\\"]}
+    first_ticket, first_response = next_ids()
+    emulator = Emulator(world, first_ticket_id=first_ticket, first_satisfaction_id=first_response)
+    emulator.apply_batch(scripts)
+    Writer().write(emulator.take())
+
+    tickets = Ticket.objects.filter(pk__gte=first_ticket)
+    assert tickets.count() == len(scripts)
+    for ticket in tickets:
+        assert ticket.title == awkward.strip()
+        assert ticket.answers == {"note": awkward, "list": ["a\tb", "\\"]}
+        assert awkward.strip() in ticket.search_document.body
+        assert (ticket.resolved_at is None) == (ticket.resolution_code == "")
+    assert not tickets.filter(private_token_hash="").exists()
