@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from functools import cache
 from typing import Any, NamedTuple
 
@@ -138,27 +138,8 @@ def _texts(values: Column) -> Sequence[str]:
     return values
 
 
-_DAY = 86_400
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-
-
-@cache
-def _day(day: int) -> str:
-    return (_EPOCH + timedelta(days=day)).strftime("%Y-%m-%d ")
-
-
-@cache
-def _clock(second: int) -> str:
-    hours, rest = divmod(second, 3600)
-    return f"{hours:02d}:{rest // 60:02d}:{rest % 60:02d}+00"
-
-
 def _instants(values: Column) -> Sequence[str]:
-    day, clock = _day, _clock
-    return [
-        _NULL if t is None else day(t // _DAY) + clock(t % _DAY)  # UTC, as PostgreSQL reads it
-        for t in values
-    ]
+    return [_NULL if t is None else emulate.iso(t) for t in values]
 
 
 class Writer:
