@@ -82,67 +82,13 @@ class Planner:
     ) -> dict[int, list[int]]:
         """For (ticket id, service id, timeline) of a batch: the moments (epoch s, before the
         history's end) a scan would find a warning or breach due, by ticket id."""
-        clocks = self.clocks
-        rows: list[tuple[int, ...]] = []
-        for ticket_id, _service, timeline in tickets:
-            rows.extend(
-                (
-                    ticket_id,
-                    at * 1_000_000,
-                    clocks.STATUS_CODE[status],
-                    holder or 0,
-                    priority,
-                    clocks.KIND_CODE.get(kind, 0),
-                    held,
-                    acknowledges,
-                    (policy or 0) if kind in clocks.HOLDER_KINDS else 0,
-                    alert,
-                )
-                for at, kind, status, holder, priority, held, acknowledges, policy, alert, _r in (
-                    timeline
-                )
-            )
-        if not rows:
-            return {}
-        timelines = clocks.Timelines.from_rows(
-            rows, [t[0] for t in tickets], [t[1] for t in tickets]
-        )
-        found: dict[int, set[int]] = {}
-        for rules in (self.rules, self.warning_rules):
-            result = clocks.fold_many(
-                timelines, rules=rules, at=self.end_at, warning_share=self.share
-            )
-            ids = result.ticket_ids.tolist()
-            owners = result.segment_ticket.tolist()
-            for arrays, who in (
-                (result.response, ids),
-                (result.resolution, ids),
-                (result.segment_response, owners),
-                (result.segment_resolution, owners),
-            ):
-                for due_array in (arrays.breach_due, arrays.warning_due):
-                    for ticket_id, due in zip(who, due_array.tolist(), strict=True):
-                        if due == clocks.NONE:
-                            continue
-                        scan = -(-due // MINUTE_US) * 60
-                        if scan < self.end:
-                            found.setdefault(ticket_id, set()).add(scan)
-        return {ticket_id: sorted(times) for ticket_id, times in found.items()}
+        return self._scan_times(tickets, self._table(tickets))
 
-    def plan(self, tickets: Sequence[tuple[int, int, Sequence[Entry]]]) -> dict[int, Raised]:
-        """For (ticket id, service id, timeline) of a batch: at each scan that raises
-        anything, what it raises, by ticket id and then scan moment (epoch s); idle scans are
-        left out. The same as `due` at each of `scan_times`, in order, each scan's alerts
-        joining the timeline before the next, but folded in bulk: each round folds every
-        ticket's next scan at once (`clocks.fold_many_at`)."""
-        scans = self.scan_times(tickets)
-        chosen = [t for t in tickets if t[0] in scans]
-        if not chosen:
-            return {}
+    def _table(self, tickets: Sequence[tuple[int, int, Sequence[Entry]]]) -> Any:
+        """Every timeline entry as a row of int64: the ticket's position in `tickets`, then
+        the `clocks.Timelines` columns (instants in epoch µs), in ticket then time order."""
         clocks = self.clocks
-        # Every chosen ticket's timeline as arrays (ticket position, then the Timelines
-        # columns), in ticket then time order.
-        base = np.array(
+        return np.array(
             [
                 (
                     position,
@@ -156,13 +102,68 @@ class Planner:
                     (policy or 0) if kind in clocks.HOLDER_KINDS else 0,
                     alert,
                 )
-                for position, (_id, _service, timeline) in enumerate(chosen)
+                for position, (_id, _service, timeline) in enumerate(tickets)
                 for at, kind, status, holder, priority, held, acknowledges, policy, alert, _r in (
                     timeline
                 )
             ],
             dtype=np.int64,
+        ).reshape(-1, 10)
+
+    def _scan_times(
+        self, tickets: Sequence[tuple[int, int, Sequence[Entry]]], table: Any
+    ) -> dict[int, list[int]]:
+        clocks = self.clocks
+        if not len(table):
+            return {}
+        ids = np.array([t[0] for t in tickets], dtype=np.int64)
+        timelines = clocks.Timelines.from_rows(
+            np.column_stack([ids[table[:, 0]], table[:, 1:]]), ids, [t[1] for t in tickets]
         )
+        owners: list[Any] = []
+        moments: list[Any] = []
+        for rules in (self.rules, self.warning_rules):
+            result = clocks.fold_many(
+                timelines, rules=rules, at=self.end_at, warning_share=self.share
+            )
+            for arrays, who in (
+                (result.response, result.ticket_ids),
+                (result.resolution, result.ticket_ids),
+                (result.segment_response, result.segment_ticket),
+                (result.segment_resolution, result.segment_ticket),
+            ):
+                for due in (arrays.breach_due, arrays.warning_due):
+                    # The first whole minute at or after the moment it falls due.
+                    scan = -(-due // MINUTE_US) * 60
+                    keep = (due != clocks.NONE) & (scan < self.end)
+                    owners.append(who[keep])
+                    moments.append(scan[keep])
+        found: dict[int, list[int]] = {}
+        pairs = np.unique(
+            np.column_stack([np.concatenate(owners), np.concatenate(moments)]), axis=0
+        )
+        for ticket_id, scan in pairs.tolist():
+            found.setdefault(ticket_id, []).append(scan)
+        return found
+
+    def plan(self, tickets: Sequence[tuple[int, int, Sequence[Entry]]]) -> dict[int, Raised]:
+        """For (ticket id, service id, timeline) of a batch: at each scan that raises
+        anything, what it raises, by ticket id and then scan moment (epoch s); idle scans are
+        left out. The same as `due` at each of `scan_times`, in order, each scan's alerts
+        joining the timeline before the next, but folded in bulk: each round folds every
+        ticket's next scan at once (`clocks.fold_many_at`)."""
+        table = self._table(tickets)
+        scans = self._scan_times(tickets, table)
+        picked = [p for p, t in enumerate(tickets) if t[0] in scans]
+        if not picked:
+            return {}
+        chosen = [tickets[p] for p in picked]
+        # Every chosen ticket's timeline, by its position among the chosen.
+        renumber = np.full(len(tickets), -1, dtype=np.int64)
+        renumber[picked] = np.arange(len(picked))
+        base = table[renumber[table[:, 0]] >= 0]
+        base[:, 0] = renumber[base[:, 0]]
+        clocks = self.clocks
         ids = np.array([t[0] for t in chosen], dtype=np.int64)
         services = np.array([t[1] for t in chosen], dtype=np.int64)
         times = [scans[t[0]] for t in chosen]

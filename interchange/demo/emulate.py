@@ -10,6 +10,7 @@ real functions and compares every row, so a rule changed there and not here fail
 from __future__ import annotations
 
 import hashlib
+import operator
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -59,6 +60,8 @@ LINK_COLUMNS = ("from_ticket_id", "to_ticket_id", "kind", "created_at")
 SATISFACTION_COLUMNS = ("id", "ticket_id", "score", "comment", "at")
 SEARCH_COLUMNS = ("ticket_id", "body")
 _VERSION, _UPDATED_AT = TICKET_COLUMNS.index("version"), TICKET_COLUMNS.index("updated_at")
+_ANSWERS = TICKET_COLUMNS.index("answers")
+_TICKET_VALUES = operator.itemgetter(*TICKET_COLUMNS)
 _SYSTEM_KIND = str(SYSTEM.kind)
 
 
@@ -588,9 +591,8 @@ class Emulator:
     def _finish(self, ticket: _Ticket) -> None:
         """The ticket's row and its search document, as `search.document_text` builds it."""
         state = ticket.state
-        self.rows.tickets.append(
-            tuple(_json(state[c]) if c == "answers" else state[c] for c in TICKET_COLUMNS)
-        )
+        row = _TICKET_VALUES(state)
+        self.rows.tickets.append((*row[:_ANSWERS], _json(row[_ANSWERS]), *row[_ANSWERS + 1 :]))
         name = f"{state['reporter_first_name']} {state['reporter_last_name']}".strip()
         parts = [
             reference(state["type"], state["id"]),
