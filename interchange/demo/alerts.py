@@ -168,19 +168,23 @@ class Planner:
         services = np.array([t[1] for t in chosen], dtype=np.int64)
         times = [scans[t[0]] for t in chosen]
         raised: dict[int, Raised] = {}
-        # Alerts raised so far, as rows like `base`: they join the timelines of later scans.
-        added: list[tuple[int, ...]] = []
+        # Alerts raised so far, as rows like `base` (an array per round): they join the
+        # timelines of later scans.
+        added: list[Any] = []
         for round_ in range(max(len(t) for t in times)):
             moment = np.array([t[round_] if round_ < len(t) else -1 for t in times], dtype=np.int64)
-            table = base
-            if added:
-                table = np.concatenate([base, np.array(added, dtype=np.int64)])
-                # By ticket, then time; an alert after the events of its own moment (the
-                # scan runs after them), in the order raised. Both sorts are stable.
-                order = np.argsort(table[:, 1], kind="stable")
-                table = table[order[np.argsort(table[order, 0], kind="stable")]]
+            # Only the tickets with a scan this round: most have one or two in all.
             active = moment >= 0
-            table = table[active[table[:, 0]] & (table[:, 1] <= moment[table[:, 0]] * 1_000_000)]
+            table = base[active[base[:, 0]]]
+            if added:
+                alerts = np.concatenate(added)
+                alerts = alerts[active[alerts[:, 0]]]
+                if len(alerts):
+                    table = np.concatenate([table, alerts])
+                    # By ticket, then time; an alert after the events of its own moment
+                    # (the scan runs after them), in the order raised.
+                    table = table[np.lexsort((np.arange(len(table)), table[:, 1], table[:, 0]))]
+            table = table[table[:, 1] <= moment[table[:, 0]] * 1_000_000]
             positions = np.flatnonzero(active)
             timelines = clocks.Timelines(
                 ticket=ids[table[:, 0]],
@@ -203,14 +207,22 @@ class Planner:
             # The state after each ticket's last event by the scan: what its alerts carry.
             last = np.append(np.flatnonzero(np.diff(table[:, 0])), len(table) - 1)
             found = self._found(result, positions, at_us)
-            for position, key, kind, payload in found:
-                ticket_id, second = int(ids[position]), int(moment[position])
+            if not found:
+                continue
+            where = np.array([f[0] for f in found], dtype=np.int64)
+            # Status, holder, priority, kind and holder acknowledged of that last event.
+            states = table[last[np.searchsorted(positions, where)], 2:7].tolist()
+            rows = []
+            for (position, key, kind, payload), state, ticket_id, second in zip(
+                found, states, ids[where].tolist(), moment[where].tolist(), strict=True
+            ):
                 raised.setdefault(ticket_id, {}).setdefault(second, []).append((kind, payload))
-                row = table[last[np.searchsorted(positions, position)]]
                 code = clocks.KIND_WARNING if kind == "sla_warning" else clocks.KIND_BREACH
-                added.append(
-                    (position, second * 1_000_000, *row[2:5].tolist(), code, row[6], 0, 0, key)
+                status, holder, priority, _kind, held = state
+                rows.append(
+                    (position, second * 1_000_000, status, holder, priority, code, held, 0, 0, key)
                 )
+            added.append(np.array(rows, dtype=np.int64))
         return raised
 
     def _found(
