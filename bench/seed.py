@@ -69,20 +69,20 @@ def tickets_per_s() -> list[Measure]:
         notes: dict[str, object] = {
             "tickets": written,
             "seconds": round(elapsed[0], 1),
-            # Generating, emulating (SLA alerts included) and writing the rows, then folding
-            # every clock (`sla.recompute`).
+            # Generating, emulating (SLA alerts and clocks included) and writing the rows,
+            # then rebuilding the indexes and foreign keys.
             "rows_seconds": round(phases["rows"], 1),
-            "clocks_seconds": round(phases["clocks"], 1),
+            "finish_seconds": round(phases["finish"], 1),
             "events": TicketEvent.objects.count(),
             "sla_events": TicketEvent.objects.filter(kind__startswith="sla_").count(),
             "clocks": TicketClock.objects.count(),
             "segments": HolderSegment.objects.count(),
             "workers": os.cpu_count(),
-            # Client CPU per ticket (this process writing and folding; the forked workers
-            # generating and emulating), which other load on the machine barely changes;
-            # the database server's share is not counted.
+            # Client CPU per ticket (this process writing; the forked workers generating,
+            # emulating, folding the clocks and packing the rows), which other load on the
+            # machine barely changes; the database server's share is not counted.
             "cpu_us_per_ticket": {
-                "writer_and_clocks": round(own / written * 1e6),
+                "writer": round(own / written * 1e6),
                 "workers": round(workers / written * 1e6),
             },
         }

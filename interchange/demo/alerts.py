@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -24,6 +24,15 @@ Entry = tuple[int, str, str, int | None, int, bool, bool, int | None, int, str]
 # What the breach scans raise for a ticket: by scan moment (epoch s), each alert's kind and
 # payload, in the order raised.
 Raised = dict[int, list[tuple[str, dict[str, Any]]]]
+
+
+class Folded(NamedTuple):
+    """A batch's SLA clocks and holder segments as `servicedesk.clockstore` rows, folded as
+    of `at`."""
+
+    at: datetime
+    clocks: Any
+    segments: Any
 
 
 def available() -> bool:
@@ -110,16 +119,31 @@ class Planner:
             dtype=np.int64,
         ).reshape(-1, 10)
 
+    def fold(self, tickets: Sequence[tuple[int, int, Sequence[Entry]]], at: datetime) -> Folded:
+        """The SLA clocks and holder segments of (ticket id, service id, timeline), alerts
+        included, as of `at`: the rows `sla.recompute` would store for them, without
+        reading the events back."""
+        from interchange.servicedesk import clockstore
+
+        timelines = self._timelines(tickets, self._table(tickets))
+        result = self.clocks.fold_many(timelines, rules=self.rules, at=at, warning_share=self.share)
+        return Folded(at, clockstore.clock_rows(result), clockstore.segment_rows(result))
+
+    def _timelines(self, tickets: Sequence[tuple[int, int, Sequence[Entry]]], table: Any) -> Any:
+        """`clocks.Timelines` of the tickets from their `_table`."""
+        clocks = self.clocks
+        ids = np.array([t[0] for t in tickets], dtype=np.int64)
+        return clocks.Timelines.from_rows(
+            np.column_stack([ids[table[:, 0]], table[:, 1:]]), ids, [t[1] for t in tickets]
+        )
+
     def _scan_times(
         self, tickets: Sequence[tuple[int, int, Sequence[Entry]]], table: Any
     ) -> dict[int, list[int]]:
         clocks = self.clocks
         if not len(table):
             return {}
-        ids = np.array([t[0] for t in tickets], dtype=np.int64)
-        timelines = clocks.Timelines.from_rows(
-            np.column_stack([ids[table[:, 0]], table[:, 1:]]), ids, [t[1] for t in tickets]
-        )
+        timelines = self._timelines(tickets, table)
         owners: list[Any] = []
         moments: list[Any] = []
         for rules in (self.rules, self.warning_rules):

@@ -21,7 +21,7 @@ from typing import Any
 import orjson
 
 from interchange.core.priorities import priority_for
-from interchange.demo.alerts import Entry, Planner, Raised
+from interchange.demo.alerts import Entry, Folded, Planner, Raised
 from interchange.demo.scripts import SYSTEM, ActorKind, ActorRef, Op, Step, TicketScript
 from interchange.demo.world import World
 from interchange.servicedesk.models import REFERENCE_DIGITS, REFERENCE_PREFIX, TicketType
@@ -106,6 +106,10 @@ class Rows:
     links: list[tuple[Any, ...]] = field(default_factory=list)
     satisfaction: list[tuple[Any, ...]] = field(default_factory=list)
     search: list[tuple[Any, ...]] = field(default_factory=list)
+    # With a planner: (ticket id, service id, timeline) of each ticket, alerts included,
+    # to fold its SLA clocks from; then the folded clocks.
+    timelines: list[tuple[int, int, list[Entry]]] = field(default_factory=list)
+    folded: Folded | None = None
 
 
 class Emulator:
@@ -172,9 +176,9 @@ class Emulator:
         tickets = [self.apply(script) for script in scripts]
         if self.planner is None:
             return
-        raised = self.planner.plan(
-            [(t.state["id"], t.state["service_id"], t.timeline) for t in tickets]
-        )
+        timelines = [(t.state["id"], t.state["service_id"], t.timeline) for t in tickets]
+        rows.timelines.extend(timelines)
+        raised = self.planner.plan(timelines)
         if not raised:
             return
         # A scan's alerts change nothing but the ticket's version and last change: they join
@@ -194,6 +198,7 @@ class Emulator:
                 script.steps = _merged(script.steps, scans)
                 merged = self._with_alerts(events[begin:end], scans, found)
                 rows.events.extend(merged)
+                ticket.timeline[:] = self._timeline_with_alerts(ticket.timeline, scans, found)
                 index = first_ticket + number
                 row = list(rows.tickets[index])
                 row[_VERSION], row[_UPDATED_AT] = len(merged), merged[-1][3]
@@ -234,6 +239,25 @@ class Emulator:
                 )
         merged.extend(events[j:])
         return [(row[0], sequence, *row[2:]) for sequence, row in enumerate(merged, start=1)]
+
+    def _timeline_with_alerts(
+        self, timeline: list[Entry], scans: list[int], found: Raised
+    ) -> list[Entry]:
+        """A ticket's timeline entries with the alerts of its scans, where `_with_alerts`
+        puts their events: each as `_event` records it, the ticket's state unchanged."""
+        assert self.planner is not None
+        merged: list[Entry] = []
+        j = 0
+        for at in scans:
+            while j < len(timeline) and timeline[j][0] <= at:
+                merged.append(timeline[j])
+                j += 1
+            _at, _kind, status, holder, priority, held, *_rest = merged[-1]
+            for kind, payload in found[at]:
+                key = self.planner.alert_key(payload)
+                merged.append((at, kind, status, holder, priority, held, False, None, key, ""))
+        merged.extend(timeline[j:])
+        return merged
 
     # --- Opening, as `ticket_open` ------------------------------------------------------------
 

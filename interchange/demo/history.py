@@ -12,16 +12,17 @@ import gc
 import logging
 import multiprocessing
 import os
-import sys
 import time
 from collections import deque
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import datetime
 from multiprocessing.pool import AsyncResult, Pool
 
 from django.db import connection, connections
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from interchange.demo import alerts
 from interchange.demo.alerts import Planner
 from interchange.demo.dates import DemoDates
 from interchange.demo.emulate import Emulator, Rows
@@ -39,18 +40,22 @@ PARALLEL_FROM = 10_000
 logger = logging.getLogger(__name__)
 
 # What forked workers use: set before the pool starts, inherited by the children.
-_JOB: tuple[Generator, Emulator, Writer] | None = None
+_JOB: tuple[Generator, Emulator, Writer, datetime] | None = None
 
 
 def _make(batch: tuple[int, int, int]) -> tuple[Rows | Packed, int]:
-    """One batch's rows, ready for the writer, and its number of tickets (in a worker, or in
-    this process)."""
+    """One batch's rows with their SLA clocks (when the emulator plans alerts), ready for
+    the writer, and its number of tickets (in a worker, or in this process)."""
     assert _JOB is not None
-    generator, emulator, writer = _JOB
+    generator, emulator, writer, measured_at = _JOB
     with _collector_paused():
         scripts = generator.scripts(*batch)
         emulator.apply_batch(scripts)
-        return writer.prepare(emulator.take()), len(scripts)
+        rows = emulator.take()
+        if emulator.planner is not None:
+            rows.folded = emulator.planner.fold(rows.timelines, measured_at)
+        rows.timelines = []
+        return writer.prepare(rows), len(scripts)
 
 
 @contextmanager
@@ -82,10 +87,12 @@ def load(
     timings: dict[str, float] | None = None,
 ) -> int:
     """Add `count` seeded tickets (with their timelines, holdings, links, satisfaction
-    responses and search documents) over the two years before `dates.anchor`, then their
-    SLA clocks (unless `clocks` is false). Returns the tickets written. Needs the reference
-    data (`reference.load`). `workers` defaults to one per CPU for large loads; `timings`, if
-    given, receives the seconds spent on the rows and on the clocks."""
+    responses and search documents) over the two years before `dates.anchor`, and their
+    SLA clocks as of now (unless `clocks` is false), folded from the timelines as they are
+    made. Returns the tickets written. Needs the reference data (`reference.load`).
+    `workers` defaults to one per CPU for large loads; `timings`, if given, receives the
+    seconds spent making and writing the rows ("rows") and then finishing the load
+    ("finish": after a large load on PostgreSQL, rebuilding indexes and foreign keys)."""
     global _JOB
     started = time.monotonic()
     dates = dates or DemoDates.today()
@@ -93,8 +100,8 @@ def load(
     first_ticket, first_response = next_ids()
     generator = Generator(world, count=count, seed=seed)
     # With the SLA clocks in place, seeded warnings and breaches are raised where a live
-    # breach scan would have raised them (see `alerts`).
-    planner = Planner(generator.end) if clocks and alerts.available() else None
+    # breach scan would have raised them (see `demo.alerts`).
+    planner = Planner(generator.end) if clocks else None
     emulator = Emulator(
         world,
         first_ticket_id=first_ticket,
@@ -107,7 +114,7 @@ def load(
     writer = Writer()
     bar = Progress(count) if progress else None
     written = 0
-    _JOB = (generator, emulator, writer)
+    _JOB = (generator, emulator, writer, timezone.now())
     try:
         # The workers start before the writer's transaction does: a child must not share it.
         with _batches(plan, workers) as batches, writer.loading(count):
@@ -116,17 +123,15 @@ def load(
                 written += tickets
                 if bar is not None:
                     bar.advance(tickets)
+            rows_done = time.monotonic()
+            if bar is not None:
+                bar.finish(_("Rebuilding the indexes…") if writer.rebuilds(count) else "")
     finally:
         _JOB = None
     writer.finish()
-    if bar is not None:
-        bar.finish()
-    rows_done = time.monotonic()
-    if clocks:
-        recompute_clocks(first_ticket, progress=progress)
     if timings is not None:
         timings["rows"] = rows_done - started
-        timings["clocks"] = time.monotonic() - rows_done
+        timings["finish"] = time.monotonic() - rows_done
     return written
 
 
@@ -162,20 +167,3 @@ def _in_order(
         if following is not None:
             pending.append(pool.apply_async(_make, (following,)))
         yield result
-
-
-def recompute_clocks(first_ticket: int, *, progress: bool = False) -> None:
-    """Fold the SLA clocks of the tickets from `first_ticket` on, if the clocks exist yet."""
-    if not alerts.available():
-        logger.warning("No SLA clocks yet: the seeded tickets' clocks are not computed.")
-        return
-    from interchange.servicedesk import sla
-    from interchange.servicedesk.models import Ticket
-
-    if progress:
-        sys.stderr.write("Computing SLA clocks from the timelines…\n")
-    if not Ticket.objects.filter(pk__lt=first_ticket).exists():
-        sla.recompute()
-        return
-    ids = Ticket.objects.filter(pk__gte=first_ticket).values_list("pk", flat=True)
-    sla.recompute(list(ids))

@@ -24,11 +24,15 @@ from django.db import connection, models, transaction
 from psycopg import sql
 
 from interchange.demo import emulate
+from interchange.demo.alerts import Folded
 from interchange.demo.emulate import Rows
+from interchange.servicedesk import clockstore
 from interchange.servicedesk.models import (
+    HolderSegment,
     SatisfactionResponse,
     SearchDocument,
     Ticket,
+    TicketClock,
     TicketEvent,
     TicketHolding,
     TicketLink,
@@ -64,9 +68,10 @@ def _sqlite_instant(t: int) -> str:
 
 class Packed(NamedTuple):
     """A batch's rows in PostgreSQL's COPY text format: one block per table of `TABLES`, in
-    that order (empty where the batch has none)."""
+    that order (empty where the batch has none), and its folded SLA clocks."""
 
     blocks: tuple[bytes, ...]
+    folded: Folded | None
 
 
 def pack(rows: Rows) -> Packed:
@@ -88,7 +93,7 @@ def pack(rows: Rows) -> Packed:
         lines = list(map("\t".join, zip(*converted, strict=True)))
         lines.append("")
         blocks.append("\n".join(lines).encode())
-    return Packed(tuple(blocks))
+    return Packed(tuple(blocks), rows.folded)
 
 
 Column = tuple[Any, ...]
@@ -148,20 +153,24 @@ class Writer:
     def __init__(self) -> None:
         self.vendor = connection.vendor
 
+    def rebuilds(self, count: int) -> bool:
+        """Whether `loading` rebuilds the indexes around a load of `count` tickets."""
+        return (
+            self.vendor == "postgresql"
+            and not connection.in_atomic_block
+            and count >= max(REBUILD_FROM, Ticket.objects.count())
+        )
+
     @contextmanager
     def loading(self, count: int) -> Iterator[None]:
         """Around writing `count` tickets: for a large load on PostgreSQL, one transaction
         with the loaded tables' secondary indexes and foreign keys rebuilt at the end (see
         the module's docstring), when the load is a transaction of its own; otherwise
         nothing, each batch committing on its own."""
-        if (
-            self.vendor != "postgresql"
-            or connection.in_atomic_block
-            or count < max(REBUILD_FROM, Ticket.objects.count())
-        ):
+        if not self.rebuilds(count):
             yield
             return
-        tables = [model._meta.db_table for _attr, model, _c, _i in TABLES]
+        tables = loaded_tables()
         with transaction.atomic(), connection.cursor() as cursor:
             cursor.execute(
                 sql.SQL("SET LOCAL maintenance_work_mem = {}").format(sql.Literal(REBUILD_MEMORY))
@@ -197,7 +206,7 @@ class Writer:
         return pack(rows) if self.vendor == "postgresql" else rows
 
     def write(self, rows: Rows | Packed) -> None:
-        """All of the rows, in one transaction."""
+        """All of the rows, and the folded clocks if any, in one transaction."""
         batch = self.prepare(rows) if isinstance(rows, Rows) else rows
         with transaction.atomic():
             if isinstance(batch, Packed):
@@ -206,15 +215,20 @@ class Writer:
                 ):
                     if block:
                         self._copy(model._meta.db_table, _names(model, columns), block)
-                return
-            for attr, model, columns, instants in TABLES:
-                data = getattr(batch, attr)
-                if not data:
-                    continue
-                positions = [i for i, c in enumerate(columns) if c in instants]
-                if positions:
-                    data = [self._adapt(row, positions) for row in data]
-                self._insert(model._meta.db_table, _names(model, columns), data)
+            else:
+                for attr, model, columns, instants in TABLES:
+                    data = getattr(batch, attr)
+                    if not data:
+                        continue
+                    positions = [i for i, c in enumerate(columns) if c in instants]
+                    if positions:
+                        data = [self._adapt(row, positions) for row in data]
+                    self._insert(model._meta.db_table, _names(model, columns), data)
+            if batch.folded is not None:
+                # The clocks of new tickets: none is stored yet.
+                store = clockstore.store()
+                store.write_clocks(batch.folded.clocks, batch.folded.at, new=True)
+                store.write_segments(batch.folded.segments, batch.folded.at, new=True)
 
     def _adapt(self, row: tuple[Any, ...], positions: list[int]) -> tuple[Any, ...]:
         values = list(row)
@@ -247,6 +261,12 @@ class Writer:
         with connection.cursor() as cursor:
             for statement in statements:
                 cursor.execute(statement)
+
+
+def loaded_tables() -> list[str]:
+    """The tables a load writes: those of `TABLES`, and the SLA clocks'."""
+    loaded = [model for _attr, model, _c, _i in TABLES] + [TicketClock, HolderSegment]
+    return [model._meta.db_table for model in loaded]
 
 
 def _suspended(

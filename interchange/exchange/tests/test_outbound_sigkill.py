@@ -20,6 +20,7 @@ from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
+from interchange.core.models import WorkerHeartbeat
 from interchange.core.tests.test_worker_sigkill import SharedDatabase
 from interchange.exchange.models import SUBSCRIBABLE, Delivery
 from interchange.exchange.services import endpoint_create
@@ -115,7 +116,11 @@ def test_workers_killed_at_random_while_delivering_lose_nothing_and_keep_each_ti
         expected = set(TicketEvent.objects.filter(ticket__in=tickets).values_list("pk", flat=True))
         try:
             deadline = time.monotonic() + WAIT_S
-            while len(receiver.applied) < len(expected):
+            # Until all is applied and the survivor's loop has begun (its heartbeat), so the
+            # SIGTERM below finds its handler in place: the doomed may have delivered
+            # everything while the survivor was still starting.
+            survivor_started = WorkerHeartbeat.objects.filter(name="survivor")
+            while len(receiver.applied) < len(expected) or not survivor_started.exists():
                 if survivor.poll() is not None or time.monotonic() > deadline:
                     pytest.fail(
                         f"{len(receiver.applied)} of {len(expected)} applied\n{_logs(shared)}"
