@@ -98,7 +98,12 @@ class Ticket(models.Model):
     title = models.CharField(_("title"), max_length=200)
     description = models.TextField(_("description"), blank=True)
     service = models.ForeignKey(
-        Service, on_delete=models.PROTECT, related_name="tickets", verbose_name=_("service")
+        Service,
+        on_delete=models.PROTECT,
+        related_name="tickets",
+        verbose_name=_("service"),
+        # Served by a composite index that leads with it (Meta); its own would only cost.
+        db_index=False,
     )
     channel = models.CharField(_("channel"), max_length=15, choices=Channel.choices)
     status = models.CharField(
@@ -118,6 +123,8 @@ class Ticket(models.Model):
         blank=True,
         related_name="held_tickets",
         verbose_name=_("held by supplier"),
+        # Served by a composite index that leads with it (Meta); its own would only cost.
+        db_index=False,
     )
     assignee = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -126,6 +133,8 @@ class Ticket(models.Model):
         blank=True,
         related_name="assigned_tickets",
         verbose_name=_("assigned to"),
+        # Served by a composite index that leads with it (Meta); its own would only cost.
+        db_index=False,
     )
     supplier_reference = models.CharField(_("supplier's reference"), max_length=100, blank=True)
     # The first acknowledgement of all (the end-to-end response clock), set once.
@@ -163,7 +172,9 @@ class Ticket(models.Model):
         _("anonymous"), default=False, help_text=_("Never show the reporter's name publicly.")
     )
     # SHA-256 of the secret in the reporter's private link; the secret itself is never stored.
-    private_token_hash = models.CharField(max_length=64, unique=True, null=True, blank=True)
+    # Unique by a constraint (Meta), which needs no second index for LIKE as unique=True would;
+    # null, not empty, where there is no link, so those never collide.
+    private_token_hash = models.CharField(max_length=64, null=True, blank=True)  # noqa: DJ001
     # The random value the private link's secret is derived from under the site's key (so an
     # email can carry the link again, while the database alone cannot rebuild it). Empty for
     # tickets whose secret came from their id and creation instant.
@@ -180,6 +191,8 @@ class Ticket(models.Model):
         blank=True,
         related_name="tickets",
         verbose_name=_("area"),
+        # Served by a composite index that leads with it (Meta); its own would only cost.
+        db_index=False,
     )
     answers = models.JSONField(_("answers"), default=dict, blank=True)
 
@@ -221,6 +234,7 @@ class Ticket(models.Model):
             ),
         ]
         constraints = [
+            models.UniqueConstraint(fields=["private_token_hash"], name="sd_ticket_private_token"),
             models.CheckConstraint(
                 condition=Q(priority__gte=1, priority__lte=4), name="sd_ticket_priority_range"
             ),
@@ -295,7 +309,12 @@ class TicketEvent(models.Model):
         RESIDENT = "resident", _("Resident")
 
     ticket = models.ForeignKey(
-        Ticket, on_delete=models.CASCADE, related_name="events", verbose_name=_("ticket")
+        Ticket,
+        on_delete=models.CASCADE,
+        related_name="events",
+        verbose_name=_("ticket"),
+        # Served by the unique (ticket, sequence) constraint's index.
+        db_index=False,
     )
     # The ticket's version after this change: the events of a ticket are numbered 1, 2, 3…
     sequence = models.PositiveIntegerField(_("sequence"))
@@ -364,11 +383,20 @@ class TicketLink(models.Model):
         DUPLICATE_OF = "duplicate_of", _("Duplicate of")
         RELATED = "related", _("Related to")
 
+    # Each served by an index that leads with it: sd_link_unique and sd_link_to_kind.
     from_ticket = models.ForeignKey(
-        Ticket, on_delete=models.CASCADE, related_name="links_out", verbose_name=_("ticket")
+        Ticket,
+        on_delete=models.CASCADE,
+        related_name="links_out",
+        verbose_name=_("ticket"),
+        db_index=False,
     )
     to_ticket = models.ForeignKey(
-        Ticket, on_delete=models.CASCADE, related_name="links_in", verbose_name=_("linked ticket")
+        Ticket,
+        on_delete=models.CASCADE,
+        related_name="links_in",
+        verbose_name=_("linked ticket"),
+        db_index=False,
     )
     kind = models.CharField(_("kind"), max_length=15, choices=Kind.choices)
     created_at = models.DateTimeField(_("created"))
@@ -485,7 +513,12 @@ class TicketHolding(models.Model):
         Ticket, on_delete=models.CASCADE, related_name="holdings", verbose_name=_("ticket")
     )
     supplier = models.ForeignKey(
-        Supplier, on_delete=models.PROTECT, related_name="+", verbose_name=_("supplier")
+        Supplier,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("supplier"),
+        # Served by sd_holding_once, which leads with it.
+        db_index=False,
     )
     first_held_at = models.DateTimeField(_("first held"))
 

@@ -116,11 +116,17 @@ def test_workers_killed_at_random_while_delivering_lose_nothing_and_keep_each_ti
         expected = set(TicketEvent.objects.filter(ticket__in=tickets).values_list("pk", flat=True))
         try:
             deadline = time.monotonic() + WAIT_S
-            # Until all is applied and the survivor's loop has begun (its heartbeat), so the
-            # SIGTERM below finds its handler in place: the doomed may have delivered
-            # everything while the survivor was still starting.
+            # Until every event is applied and every delivery recorded as delivered (a doomed
+            # worker may have been killed between the receiver's answer and its record), and
+            # the survivor's loop has begun (its heartbeat), so the SIGTERM below finds its
+            # handler in place.
             survivor_started = WorkerHeartbeat.objects.filter(name="survivor")
-            while len(receiver.applied) < len(expected) or not survivor_started.exists():
+            pending = Delivery.objects.exclude(status=Delivery.Status.DELIVERED)
+            while (
+                len(receiver.applied) < len(expected)
+                or pending.exists()
+                or not survivor_started.exists()
+            ):
                 if survivor.poll() is not None or time.monotonic() > deadline:
                     pytest.fail(
                         f"{len(receiver.applied)} of {len(expected)} applied\n{_logs(shared)}"
