@@ -120,7 +120,6 @@ def _converters(
 
 _NULL = "\\N"
 _BOOLEANS = {True: "t", False: "f", None: _NULL}
-_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 _SPECIAL = ("\\", "\t", "\n", "\r")
 
 
@@ -136,11 +135,18 @@ def _booleans(values: Column) -> Sequence[str]:
 
 def _texts(values: Column) -> Sequence[str]:
     if None in values:
-        return [_NULL if v is None else v.translate(_ESCAPES) for v in values]
+        return [_NULL if v is None else _escaped(v) for v in values]
     joined = "".join(values)
     if any(c in joined for c in _SPECIAL):
-        return [v.translate(_ESCAPES) for v in values]
+        return [_escaped(v) for v in values]
     return values
+
+
+def _escaped(value: str) -> str:
+    # Four replaces beat one translate by a table more than tenfold on short text.
+    return (
+        value.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+    )
 
 
 def _instants(values: Column) -> Sequence[str]:
