@@ -19,6 +19,7 @@ import math
 import random
 from collections.abc import Iterator
 from datetime import date, datetime, timedelta
+from itertools import accumulate
 from typing import Any
 
 import holidays
@@ -96,6 +97,13 @@ LEVELS: dict[str, tuple[tuple[tuple[str, str], float], ...]] = {
                      ((L, L), 8)),
     "request": (((M, M), 20), ((M, L), 45), ((L, M), 15), ((L, L), 20)),
 }  # fmt: skip
+# The weights above as the cumulative weights `random.choices` makes of them on each call
+# (the same sums, so the same draws), made once.
+_HOURS_CUM = {profile: list(accumulate(weights)) for profile, weights in HOURS.items()}
+_LEVELS_CUM = {
+    name: ([level for level, _w in levels], list(accumulate(w for _level, w in levels)))
+    for name, levels in LEVELS.items()
+}
 PRIORITY = {(H, H): 1, (H, M): 2, (M, H): 2, (H, L): 3, (M, M): 3, (L, H): 3}
 MAJOR_SERVICES = frozenset(
     {"traffic-signals", "site-network", "contact-centre-telephony", "online-forms", "hosting"}
@@ -225,7 +233,7 @@ class Generator:
             profile = "ict" if not spec.resident else "resident"
             if spec.monitoring and rng.random() < 0.3:
                 profile = "always"
-            hour = rng.choices(range(24), weights=HOURS[profile])[0]
+            hour = rng.choices(range(24), cum_weights=_HOURS_CUM[profile])[0]
             offset = int((hour + rng.random()) * length / 24)
             openings.append((start + offset, service_id, spec, profile == "always"))
         openings.sort(key=lambda o: o[0])
@@ -251,8 +259,8 @@ class Generator:
         monitored: bool,
         alive: dict[int, list[tuple[TicketScript, int]]],
     ) -> TicketScript:
-        levels = LEVELS[spec.levels]
-        impact, urgency = rng.choices([lv for lv, _w in levels], [w for _lv, w in levels])[0]
+        levels, cumulative = _LEVELS_CUM[spec.levels]
+        impact, urgency = rng.choices(levels, cum_weights=cumulative)[0]
         progress = (at - self.end) / (self.days * DAY) + 1
         channel, actor = self._channel(rng, spec, monitored, progress)
         opening = Opening(

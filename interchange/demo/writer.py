@@ -84,12 +84,18 @@ def pack(rows: Rows) -> Packed:
         if not data:
             blocks.append(b"")
             continue
-        converted = [
-            convert(values)
-            for convert, values in zip(
-                _converters(model, columns, instants), zip(*data, strict=True), strict=True
-            )
-        ]
+        converted: list[Sequence[str]] = []
+        # Columns converted so far, to reuse: a seeded event is dispatched as it happens.
+        done: list[tuple[Column, Sequence[str]]] = []
+        for convert, values in zip(
+            _converters(model, columns, instants), zip(*data, strict=True), strict=True
+        ):
+            text = next((t for v, t in done if v == values), None)
+            if text is None:
+                text = convert(values)
+                if convert is _instants:
+                    done.append((values, text))
+            converted.append(text)
         lines = list(map("\t".join, zip(*converted, strict=True)))
         lines.append("")
         blocks.append("\n".join(lines).encode())
