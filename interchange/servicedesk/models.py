@@ -366,11 +366,13 @@ class TicketEvent(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["ticket", "sequence"], name="sd_event_ticket_sequence"),
         ]
+        # Every read of the timeline is by ticket (the unique constraint's index) or of what
+        # is left to dispatch. Reports across tickets read the stored clocks; one that needs
+        # events by kind and time brings its index with it.
         indexes = [
             models.Index(
                 fields=["id"], condition=Q(dispatched_at__isnull=True), name="sd_event_undispatched"
             ),
-            models.Index(fields=["kind", "at"], name="sd_event_kind_at"),
         ]
 
     def __str__(self) -> str:
