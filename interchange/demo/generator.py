@@ -24,7 +24,7 @@ from typing import Any
 
 import holidays
 import numpy as np
-from shapely.geometry import Point
+import shapely
 
 from interchange.demo import text
 from interchange.demo.catalogue import ServiceSpec
@@ -346,7 +346,8 @@ class Generator:
         while True:
             longitude = round(rng.uniform(west, east), 6)
             latitude = round(rng.uniform(south, north), 6)
-            if ward.shape.contains_properly(Point(longitude, latitude)):  # type: ignore[attr-defined]
+            # Strictly inside: for a point, `contains` is `contains_properly`.
+            if shapely.contains_xy(ward.shape, longitude, latitude):
                 break
         opening.latitude, opening.longitude = latitude, longitude
         street = rng.choice(self.streets[ward.id])

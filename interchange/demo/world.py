@@ -9,8 +9,8 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import holidays
+import shapely
 from django.conf import settings
-from shapely import prepared
 from shapely.geometry import shape
 
 from interchange.accounts.models import INTEGRATOR_ROLES, ApiKey, User
@@ -56,7 +56,8 @@ class Ward:
     name: str
     weight: float
     bounds: tuple[float, float, float, float]
-    shape: object
+    # Prepared (`shapely.prepare`), for many point tests.
+    shape: shapely.Geometry
 
 
 class WorkingTime:
@@ -121,10 +122,11 @@ class World:
                 area.name,
                 weights.get(area.code, 1.0),
                 (area.min_lon, area.min_lat, area.max_lon, area.max_lat),
-                prepared.prep(shape(area.boundary)),
+                shape(area.boundary),
             )
             for area in Area.objects.order_by("code")
         ]
+        shapely.prepare([ward.shape for ward in self.wards])
         self.ward_by_id = {ward.id: ward for ward in self.wards}
         self.suppliers: dict[int, SupplierSpec] = {}
         self.supplier_ids: dict[str, int] = {}
