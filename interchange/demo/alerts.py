@@ -144,6 +144,16 @@ class Planner:
         if not len(table):
             return {}
         timelines = self._timelines(tickets, table)
+        # When each ticket's priority changed (epoch µs). A raised priority can make an
+        # alert due at once, its new target already passed: the live scan raises it the
+        # minute after the change, which the due moment at the end does not tell.
+        changed = (
+            np.flatnonzero((table[1:, 0] == table[:-1, 0]) & (table[1:, 4] != table[:-1, 4])) + 1
+        )
+        changes: dict[int, list[int]] = {}
+        for position, at_us in table[changed, :2].tolist():
+            changes.setdefault(tickets[position][0], []).append(at_us)
+        changing = np.array(list(changes), dtype=np.int64)
         owners: list[Any] = []
         moments: list[Any] = []
         for rules in (self.rules, self.warning_rules):
@@ -162,6 +172,15 @@ class Planner:
                     keep = (due != clocks.NONE) & (scan < self.end)
                     owners.append(who[keep])
                     moments.append(scan[keep])
+                    later = (due != clocks.NONE) & np.isin(who, changing)
+                    for ticket_id, due_us in zip(
+                        who[later].tolist(), due[later].tolist(), strict=True
+                    ):
+                        for at_us in changes[ticket_id]:
+                            scan_at = -(-at_us // MINUTE_US) * 60
+                            if at_us > due_us and scan_at < self.end:
+                                owners.append(np.array([ticket_id], dtype=np.int64))
+                                moments.append(np.array([scan_at], dtype=np.int64))
         found: dict[int, list[int]] = {}
         pairs = np.unique(
             np.column_stack([np.concatenate(owners), np.concatenate(moments)]), axis=0

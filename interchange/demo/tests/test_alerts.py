@@ -142,3 +142,58 @@ def test_fold_many_at_is_the_scalar_fold_at_each_tickets_own_moment(world: World
             ):
                 assert due_array[i] == (clocks.NONE if due is None else epoch_us(due))
     assert any(op == Op.RESOLVE for s in scripts for op in (step.op for step in s.steps))
+
+
+def test_an_alert_brought_forward_by_a_priority_change_is_raised_in_the_history(
+    world: World,
+) -> None:
+    """A priority raised after the new target has already passed makes a warning or breach
+    due at once: the live scan raises it the next minute, so the history must have it too,
+    and nothing may be left due at the history's end for the worker to raise and mail."""
+    generator = Generator(
+        world,
+        count=30_000,
+        seed=21,
+        first_day=world.dates.anchor_day - timedelta(days=700),
+        last_day=world.dates.anchor_day - timedelta(days=1),
+    )
+    planner = Planner(generator.end)
+    emulator = Emulator(world, first_ticket_id=1, first_satisfaction_id=1, planner=None)
+    tickets = []
+    for batch in generator.batches(2000):
+        for script in batch:
+            ticket = emulator.apply(script)
+            if any(e[1] == "priority_changed" for e in ticket.timeline):
+                tickets.append((ticket.state["id"], ticket.state["service_id"], ticket.timeline))
+        emulator.take()
+    assert len(tickets) > 200
+
+    planned = planner.plan(tickets)
+
+    brought_forward = 0
+    for ticket_id, service, timeline in tickets:
+        entries = list(timeline)
+        for at, due in sorted(planned.get(ticket_id, {}).items()):
+            so_far = [e for e in entries if e[0] <= at]
+            last = so_far[-1]
+            brought_forward += any(
+                e[1] == "priority_changed" and at - 60 < e[0] <= at for e in so_far
+            )
+            for kind, payload in due:
+                alert = planner.alert_key(payload)
+                entry: Entry = (
+                    at,
+                    kind,
+                    last[2],
+                    last[3],
+                    last[4],
+                    last[5],
+                    False,
+                    None,
+                    alert,
+                    "",
+                )
+                entries.insert(len(so_far), entry)
+                so_far.append(entry)
+        assert planner.due(ticket_id, service, entries, generator.end) == [], ticket_id
+    assert brought_forward, "some alert should be raised right after a priority change"
