@@ -22,7 +22,7 @@ TICKETS = int(os.environ.get("BENCH_TICKETS", "1000000"))
 # A fixed anchor, so every build holds the same history.
 ANCHOR = date(2026, 11, 1)
 # Bump when the seeded history changes shape, so the template is built again.
-DATA_VERSION = 1
+DATA_VERSION = 2
 
 
 def _version() -> str:
