@@ -35,15 +35,6 @@ class Folded(NamedTuple):
     segments: Any
 
 
-def available() -> bool:
-    """Whether the SLA clocks exist to plan with."""
-    try:
-        from interchange.servicedesk import clocks, sla  # noqa: F401
-    except ImportError:
-        return False
-    return True
-
-
 class Planner:
     """Finds when each ticket of a batch needs a breach scan, and what the scan raises."""
 

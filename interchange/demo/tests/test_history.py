@@ -10,7 +10,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.test import override_settings
 
-from interchange.demo import alerts, history
+from interchange.demo import history
 from interchange.demo.dates import DemoDates
 from interchange.demo.people import Login
 from interchange.demo.progress import Progress
@@ -39,7 +39,6 @@ def test_a_load_writes_every_related_row_and_marks_the_past_dispatched(
 
 
 @pytest.mark.django_db
-@pytest.mark.skipif(not alerts.available(), reason="the SLA clocks are not there yet")
 def test_no_warning_or_breach_from_the_past_is_left_for_the_worker_to_raise(
     logins: list[Login], dates: DemoDates
 ) -> None:

@@ -11,7 +11,6 @@ from typing import Any
 import pytest
 from django.db import transaction
 
-from interchange.demo import alerts
 from interchange.demo.alerts import Planner
 from interchange.demo.emulate import Emulator
 from interchange.demo.generator import Generator
@@ -19,6 +18,7 @@ from interchange.demo.replay import Replayer
 from interchange.demo.scripts import Op, TicketScript
 from interchange.demo.world import World
 from interchange.demo.writer import Writer, next_ids
+from interchange.servicedesk import sla
 from interchange.servicedesk.models import (
     SatisfactionResponse,
     SearchDocument,
@@ -57,13 +57,10 @@ def _capture(ids: dict[int, int], at: Any) -> dict[int, dict[str, Any]]:
     index_of = {pk: index for index, pk in ids.items()}
     references = {pk: t.reference for pk, t in Ticket.objects.in_bulk(list(index_of)).items()}
     clocks: dict[int, Any] = {}
-    if alerts.available():
-        from interchange.servicedesk import sla
-
-        sla.recompute(list(index_of), at=at)
-        clock_rows, segment_rows = sla.stored_rows(list(index_of))
-        for row in [*clock_rows, *segment_rows]:
-            clocks.setdefault(index_of[row[0]], []).append(row[1:])
+    sla.recompute(list(index_of), at=at)
+    clock_rows, segment_rows = sla.stored_rows(list(index_of))
+    for row in [*clock_rows, *segment_rows]:
+        clocks.setdefault(index_of[row[0]], []).append(row[1:])
 
     def plain(payload: dict[str, Any]) -> dict[str, Any]:
         payload = dict(payload)
@@ -116,7 +113,7 @@ def test_bulk_written_tickets_equal_the_same_scripts_replayed_through_the_domain
     world: World,
 ) -> None:
     scripts, end = _scripts(world)
-    planner = Planner(end) if alerts.available() else None
+    planner = Planner(end)
     first_ticket, first_response = next_ids()
     emulator = Emulator(
         world, first_ticket_id=first_ticket, first_satisfaction_id=first_response, planner=planner
