@@ -211,33 +211,14 @@ class Emulator:
     ) -> list[tuple[Any, ...]]:
         """A ticket's event rows with the alerts of its scans, numbered again in order; each
         alert as `_op_sla_scan` writes it: by the system, the ticket's state unchanged."""
-        merged: list[tuple[Any, ...]] = []
-        j = 0
-        for at in scans:
-            while j < len(events) and events[j][3] <= at:
-                merged.append(events[j])
-                j += 1
-            before = merged[-1]
-            for kind, payload in found[at]:
-                merged.append(
-                    (
-                        before[0],
-                        0,
-                        kind,
-                        at,
-                        _SYSTEM_KIND,
-                        None,
-                        None,
-                        SYSTEM.label,
-                        *before[8:12],
-                        "{}",
-                        _json(payload),
-                        "",
-                        False,
-                        at,
-                    )
-                )
-        merged.extend(events[j:])
+
+        def alert(before: tuple[Any, ...], at: int, kind: str, payload: dict[str, Any]) -> Any:
+            return (
+                before[0], 0, kind, at, _SYSTEM_KIND, None, None, SYSTEM.label, *before[8:12],
+                "{}", _json(payload), "", False, at,
+            )  # fmt: skip
+
+        merged = _spliced(events, scans, found, 3, alert)
         return [(row[0], sequence, *row[2:]) for sequence, row in enumerate(merged, start=1)]
 
     def _timeline_with_alerts(
@@ -245,19 +226,15 @@ class Emulator:
     ) -> list[Entry]:
         """A ticket's timeline entries with the alerts of its scans, where `_with_alerts`
         puts their events: each as `_event` records it, the ticket's state unchanged."""
-        assert self.planner is not None
-        merged: list[Entry] = []
-        j = 0
-        for at in scans:
-            while j < len(timeline) and timeline[j][0] <= at:
-                merged.append(timeline[j])
-                j += 1
-            _at, _kind, status, holder, priority, held, *_rest = merged[-1]
-            for kind, payload in found[at]:
-                key = self.planner.alert_key(payload)
-                merged.append((at, kind, status, holder, priority, held, False, None, key, ""))
-        merged.extend(timeline[j:])
-        return merged
+        planner = self.planner
+        assert planner is not None
+
+        def alert(before: Entry, at: int, kind: str, payload: dict[str, Any]) -> Entry:
+            _at, _kind, status, holder, priority, held, *_rest = before
+            key = planner.alert_key(payload)
+            return (at, kind, status, holder, priority, held, False, None, key, "")
+
+        return _spliced(timeline, scans, found, 0, alert)
 
     # --- Opening, as `ticket_open` ------------------------------------------------------------
 
@@ -641,6 +618,28 @@ class _Ticket:
         self.held: set[int] = set()
         self.notes: list[str] = []
         self.timeline: list[Entry] = []
+
+
+def _spliced(
+    items: list[Any],
+    scans: list[int],
+    found: Raised,
+    at_index: int,
+    alert: Callable[[Any, int, str, dict[str, Any]], Any],
+) -> list[Any]:
+    """`items` (a ticket's rows in time order, each's instant at `at_index`) with each
+    scan's alerts after the items of its moment, made by `alert(item before, scan, kind,
+    payload)`."""
+    merged: list[Any] = []
+    j = 0
+    for at in scans:
+        while j < len(items) and items[j][at_index] <= at:
+            merged.append(items[j])
+            j += 1
+        before = merged[-1]
+        merged.extend(alert(before, at, kind, payload) for kind, payload in found[at])
+    merged.extend(items[j:])
+    return merged
 
 
 def _merged(steps: list[Step], scans: list[int]) -> list[Step]:
