@@ -21,15 +21,6 @@ class DateInput(forms.DateInput):
     input_type = "date"
 
 
-def place_errors(form: forms.Form, error: ValidationError) -> None:
-    """Put a service's ValidationError on the form: by field where it names one."""
-    if hasattr(error, "error_dict"):
-        for field, messages in error.message_dict.items():
-            form.add_error(field if field in form.fields else None, messages)
-    else:
-        form.add_error(None, error.messages)
-
-
 class EndpointForm(forms.Form):
     url = forms.CharField(
         label=_("Web address (URL)"),

@@ -31,11 +31,11 @@ from interchange.exchange.forms import (
     DeliveryFilterForm,
     DisableForm,
     EndpointForm,
-    place_errors,
 )
 from interchange.exchange.models import Delivery, Endpoint, EventType
 from interchange.exchange.selectors import DeliveryFilters, delivery_page, endpoints_for
 from interchange.suppliers.models import Supplier
+from interchange.web.forms import place_errors
 
 KEY_ROTATION_GRACE = timedelta(hours=24)
 

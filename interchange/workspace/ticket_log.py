@@ -22,6 +22,7 @@ from interchange.catalogue.forms import ServiceQuestionsForm
 from interchange.catalogue.models import Service
 from interchange.servicedesk.errors import TicketValidationError
 from interchange.servicedesk.services import ticket_open
+from interchange.web.forms import place_errors
 from interchange.workspace.ticket_forms import LogTicketForm, ServiceSearchForm
 
 SERVICES_SHOWN = 50
@@ -85,8 +86,7 @@ def log_ticket(request: HttpRequest, code: str) -> HttpResponse:
                 **form.cleaned_data,
             )
         except TicketValidationError as refused:
-            for key, errors in refused.message_dict.items():
-                form.add_error(key if key in form.fields else None, errors)
+            place_errors(form, refused)
         else:
             reference = opened.ticket.reference
             messages.success(request, _("Ticket %(reference)s logged.") % {"reference": reference})

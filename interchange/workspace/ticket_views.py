@@ -25,6 +25,7 @@ from interchange.servicedesk.errors import (
 from interchange.servicedesk.models import Attachment, Status, Ticket
 from interchange.servicedesk.selectors import ticket_timeline
 from interchange.servicedesk.visibility import can_see_reporter
+from interchange.web.forms import place_errors
 from interchange.workspace import ticket_display as display
 from interchange.workspace.ticket_actions import (
     ACTIONS,
@@ -34,8 +35,8 @@ from interchange.workspace.ticket_actions import (
 )
 from interchange.workspace.ticket_forms import NoteForm, VersionedForm
 
-# Domain error keys that a form names differently.
-_FIELD_FOR = {"master": "reference", "to_ticket": "reference", "on": "reason"}
+# Domain error keys that a form names differently; the version check is the whole form's.
+_FIELD_FOR = {"master": "reference", "to_ticket": "reference", "on": "reason", "version": None}
 
 
 @login_required
@@ -176,9 +177,7 @@ def _changes_since(ticket: Ticket, version: int) -> list[display.EventView]:
 def _refuse(form: VersionedForm, refusal: Exception) -> int:
     """Put the service desk's refusal on the form; the status code that goes with it."""
     if isinstance(refusal, TicketValidationError):
-        for key, errors in refusal.message_dict.items():
-            name = _FIELD_FOR.get(key, key)
-            form.add_error(name if name in form.fields and name != "version" else None, errors)
+        place_errors(form, refusal, _FIELD_FOR)
         return 200
     form.add_error(None, getattr(refusal, "message", None) or str(refusal))
     return 403 if isinstance(refusal, NotPermitted) else 409
