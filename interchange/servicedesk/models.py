@@ -321,6 +321,8 @@ class TicketEvent(models.Model):
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
     at = models.DateTimeField(_("when"))
     actor_kind = models.CharField(_("actor kind"), max_length=10, choices=ActorKind.choices)
+    # Read only when a person or key is deleted (PROTECT), through partial indexes (Meta):
+    # most events are by the system, residents or the other kind of actor.
     actor_user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
@@ -328,6 +330,7 @@ class TicketEvent(models.Model):
         blank=True,
         related_name="+",
         verbose_name=_("person"),
+        db_index=False,
     )
     actor_key = models.ForeignKey(
         ApiKey,
@@ -336,6 +339,7 @@ class TicketEvent(models.Model):
         blank=True,
         related_name="+",
         verbose_name=_("API key"),
+        db_index=False,
     )
     actor_label = models.CharField(_("actor"), max_length=200, blank=True)
     # The ticket's state after this change, on every event, so the SLA clocks and holder
@@ -372,6 +376,16 @@ class TicketEvent(models.Model):
         indexes = [
             models.Index(
                 fields=["id"], condition=Q(dispatched_at__isnull=True), name="sd_event_undispatched"
+            ),
+            models.Index(
+                fields=["actor_user"],
+                condition=Q(actor_user__isnull=False),
+                name="sd_event_actor_user",
+            ),
+            models.Index(
+                fields=["actor_key"],
+                condition=Q(actor_key__isnull=False),
+                name="sd_event_actor_key",
             ),
         ]
 
