@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
+from itertools import chain
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -88,8 +89,9 @@ class Planner:
         """Every timeline entry as a row of int64: the ticket's position in `tickets`, then
         the `clocks.Timelines` columns (instants in epoch µs), in ticket then time order."""
         clocks = self.clocks
-        return np.array(
-            [
+        # Read straight into the array, without a list of tuples between.
+        return np.fromiter(
+            chain.from_iterable(
                 (
                     position,
                     at * 1_000_000,
@@ -106,8 +108,9 @@ class Planner:
                 for at, kind, status, holder, priority, held, acknowledges, policy, alert, _r in (
                     timeline
                 )
-            ],
+            ),
             dtype=np.int64,
+            count=10 * sum(len(timeline) for _id, _service, timeline in tickets),
         ).reshape(-1, 10)
 
     def fold(self, tickets: Sequence[tuple[int, int, Sequence[Entry]]], at: datetime) -> Folded:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import cached_property
 
 from django.db import models, transaction
 
@@ -59,8 +60,9 @@ class ServiceSpec:
     notice: str = ""
     extra: dict[str, str] = field(default_factory=dict)
 
-    @property
+    @cached_property
     def resident(self) -> bool:
+        # Cached: the seeder asks about a dozen times a ticket.
         return self.kind == Service.Kind.RESIDENT
 
 

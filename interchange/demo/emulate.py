@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import operator
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import cache
@@ -70,6 +70,12 @@ def iso(t: int) -> str:
     from cached parts: the seeder writes millions."""
     day, second = divmod(t, _DAY)
     return _iso_day(day) + _iso_clock(second)
+
+
+def isos(instants: Iterable[int]) -> list[str]:
+    """`iso` of each instant (none of them None), without a call of its own for each."""
+    day, clock = _iso_day, _iso_clock
+    return [day(t // _DAY) + clock(t % _DAY) for t in instants]
 
 
 _DAY = 86_400

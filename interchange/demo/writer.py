@@ -156,7 +156,9 @@ def _escaped(value: str) -> str:
 
 
 def _instants(values: Column) -> Sequence[str]:
-    return [_NULL if t is None else emulate.iso(t) for t in values]
+    if None in values:
+        return [_NULL if t is None else emulate.iso(t) for t in values]
+    return emulate.isos(values)
 
 
 class Writer:
