@@ -113,15 +113,22 @@ class Planner:
             count=10 * sum(len(timeline) for _id, _service, timeline in tickets),
         ).reshape(-1, 10)
 
-    def fold(self, tickets: Sequence[tuple[int, int, Sequence[Entry]]], at: datetime) -> Folded:
-        """The SLA clocks and holder segments of (ticket id, service id, timeline), alerts
-        included, as of `at`: the rows `sla.recompute` would store for them, without
-        reading the events back."""
+    def fold(self, batches: Sequence[Any], at: datetime) -> Folded:
+        """The SLA clocks and holder segments of each batch's `clocks.Timelines`, alerts
+        included (from `plan_with_timelines`), as of `at`: the rows `sla.recompute` would
+        store for them, without reading the events back."""
         from interchange.servicedesk import clockstore
 
-        timelines = self._timelines(tickets, self._table(tickets))
-        result = self.clocks.fold_many(timelines, rules=self.rules, at=at, warning_share=self.share)
-        return Folded(at, clockstore.clock_rows(result), clockstore.segment_rows(result))
+        clock_rows, segment_rows = [], []
+        for timelines in batches:
+            result = self.clocks.fold_many(
+                timelines, rules=self.rules, at=at, warning_share=self.share
+            )
+            clock_rows.append(clockstore.clock_rows(result))
+            segment_rows.append(clockstore.segment_rows(result))
+        if len(batches) == 1:
+            return Folded(at, clock_rows[0], segment_rows[0])
+        return Folded(at, np.concatenate(clock_rows), np.concatenate(segment_rows))
 
     def _timelines(self, tickets: Sequence[tuple[int, int, Sequence[Entry]]], table: Any) -> Any:
         """`clocks.Timelines` of the tickets from their `_table`."""
@@ -189,11 +196,27 @@ class Planner:
         left out. The same as `due` at each of `scan_times`, in order, each scan's alerts
         joining the timeline before the next, but folded in bulk: each round folds every
         ticket's next scan at once (`clocks.fold_many_at`)."""
+        return self._raise(tickets, self._table(tickets))[0]
+
+    def plan_with_timelines(
+        self, tickets: Sequence[tuple[int, int, Sequence[Entry]]]
+    ) -> tuple[dict[int, Raised], Any]:
+        """`plan`, and the batch's `clocks.Timelines` with the alerts raised in place: after
+        the entries of their scan's moment, in the order raised, as the emulator puts their
+        events. What `fold` takes, so the timelines are not read again."""
         table = self._table(tickets)
+        raised, alerts = self._raise(tickets, table)
+        return raised, self._timelines(tickets, _inserted(table, alerts))
+
+    def _raise(
+        self, tickets: Sequence[tuple[int, int, Sequence[Entry]]], table: Any
+    ) -> tuple[dict[int, Raised], Any]:
+        """`plan` from the batch's `_table`, and the alerts raised as rows of that table."""
         scans = self._scan_times(tickets, table)
         picked = [p for p, t in enumerate(tickets) if t[0] in scans]
+        none = np.empty((0, table.shape[1]), dtype=np.int64)
         if not picked:
-            return {}
+            return {}, none
         chosen = [tickets[p] for p in picked]
         # Every chosen ticket's timeline, by its position among the chosen.
         renumber = np.full(len(tickets), -1, dtype=np.int64)
@@ -260,7 +283,12 @@ class Planner:
                     (position, second * 1_000_000, status, holder, priority, code, held, 0, 0, key)
                 )
             added.append(np.array(rows, dtype=np.int64))
-        return raised
+        if not added:
+            return raised, none
+        alerts = np.concatenate(added)
+        # Positions among the chosen back to positions in the batch.
+        alerts[:, 0] = np.array(picked, dtype=np.int64)[alerts[:, 0]]
+        return raised, alerts
 
     def _found(
         self, result: Any, positions: Any, at_us: Any
@@ -346,3 +374,20 @@ class Planner:
     def alert_key(self, payload: dict[str, Any]) -> int:
         ref = self.clocks.ClockRef.from_payload(payload)
         return ref.key if ref is not None else -1
+
+
+def _inserted(table: Any, rows: Any) -> Any:
+    """`table` (rows of ticket position, then instant, in that order) with `rows` put in:
+    each after the entries of its ticket at or before its instant, those of one moment in
+    the order given. Each row's ticket has an entry at or before it (an alert comes after
+    the ticket opened), and a ticket's rows come in time order. One search over a single
+    key, position then instant, where a sort of the whole would cost several times more."""
+    if not len(rows):
+        return table
+    low = min(table[:, 1].min(), rows[:, 1].min())
+    span = int(max(table[:, 1].max(), rows[:, 1].max()) - low + 1)
+    if int(max(table[-1, 0], rows[:, 0].max()) + 1) * span >= 2**62:
+        raise OverflowError("A batch's timelines span too long to merge by one key.")
+    keys = table[:, 0] * span + (table[:, 1] - low)
+    where = np.searchsorted(keys, rows[:, 0] * span + (rows[:, 1] - low), side="right")
+    return np.insert(table, where, rows, axis=0)

@@ -112,9 +112,9 @@ class Rows:
     links: list[tuple[Any, ...]] = field(default_factory=list)
     satisfaction: list[tuple[Any, ...]] = field(default_factory=list)
     search: list[tuple[Any, ...]] = field(default_factory=list)
-    # With a planner: (ticket id, service id, timeline) of each ticket, alerts included,
-    # to fold its SLA clocks from; then the folded clocks.
-    timelines: list[tuple[int, int, list[Entry]]] = field(default_factory=list)
+    # With a planner: each batch's `clocks.Timelines`, alerts included, to fold the SLA
+    # clocks from; then the folded clocks.
+    timelines: list[Any] = field(default_factory=list)
     folded: Folded | None = None
 
 
@@ -182,9 +182,10 @@ class Emulator:
         tickets = [self.apply(script) for script in scripts]
         if self.planner is None:
             return
-        timelines = [(t.state["id"], t.state["service_id"], t.timeline) for t in tickets]
-        rows.timelines.extend(timelines)
-        raised = self.planner.plan(timelines)
+        raised, timelines = self.planner.plan_with_timelines(
+            [(t.state["id"], t.state["service_id"], t.timeline) for t in tickets]
+        )
+        rows.timelines.append(timelines)
         if not raised:
             return
         # A scan's alerts change nothing but the ticket's version and last change: they join
@@ -204,7 +205,6 @@ class Emulator:
                 script.steps = _merged(script.steps, scans)
                 merged = self._with_alerts(events[begin:end], scans, found)
                 rows.events.extend(merged)
-                ticket.timeline[:] = self._timeline_with_alerts(ticket.timeline, scans, found)
                 index = first_ticket + number
                 row = list(rows.tickets[index])
                 row[_VERSION], row[_UPDATED_AT] = len(merged), merged[-1][3]
@@ -215,32 +215,24 @@ class Emulator:
     def _with_alerts(
         events: list[tuple[Any, ...]], scans: list[int], found: Raised
     ) -> list[tuple[Any, ...]]:
-        """A ticket's event rows with the alerts of its scans, numbered again in order; each
-        alert as `_op_sla_scan` writes it: by the system, the ticket's state unchanged."""
-
-        def alert(before: tuple[Any, ...], at: int, kind: str, payload: dict[str, Any]) -> Any:
-            return (
-                before[0], 0, kind, at, _SYSTEM_KIND, None, None, SYSTEM.label, *before[8:12],
-                "{}", _json(payload), "", False, at,
-            )  # fmt: skip
-
-        merged = _spliced(events, scans, found, 3, alert)
+        """A ticket's event rows with the alerts of its scans, each after the events of its
+        moment, numbered again in order; each alert as `_op_sla_scan` writes it: by the
+        system, the ticket's state unchanged."""
+        merged: list[tuple[Any, ...]] = []
+        j = 0
+        for at in scans:
+            while j < len(events) and events[j][3] <= at:
+                merged.append(events[j])
+                j += 1
+            # The ticket and its state columns as the event before leaves them.
+            ticket, state = merged[-1][0], merged[-1][8:12]
+            for kind, payload in found[at]:
+                merged.append(
+                    (ticket, 0, kind, at, _SYSTEM_KIND, None, None, SYSTEM.label, *state,
+                     "{}", _json(payload), "", False, at)
+                )  # fmt: skip
+        merged.extend(events[j:])
         return [(row[0], sequence, *row[2:]) for sequence, row in enumerate(merged, start=1)]
-
-    def _timeline_with_alerts(
-        self, timeline: list[Entry], scans: list[int], found: Raised
-    ) -> list[Entry]:
-        """A ticket's timeline entries with the alerts of its scans, where `_with_alerts`
-        puts their events: each as `_event` records it, the ticket's state unchanged."""
-        planner = self.planner
-        assert planner is not None
-
-        def alert(before: Entry, at: int, kind: str, payload: dict[str, Any]) -> Entry:
-            _at, _kind, status, holder, priority, held, *_rest = before
-            key = planner.alert_key(payload)
-            return (at, kind, status, holder, priority, held, False, None, key, "")
-
-        return _spliced(timeline, scans, found, 0, alert)
 
     # --- Opening, as `ticket_open` ------------------------------------------------------------
 
@@ -624,28 +616,6 @@ class _Ticket:
         self.held: set[int] = set()
         self.notes: list[str] = []
         self.timeline: list[Entry] = []
-
-
-def _spliced(
-    items: list[Any],
-    scans: list[int],
-    found: Raised,
-    at_index: int,
-    alert: Callable[[Any, int, str, dict[str, Any]], Any],
-) -> list[Any]:
-    """`items` (a ticket's rows in time order, each's instant at `at_index`) with each
-    scan's alerts after the items of its moment, made by `alert(item before, scan, kind,
-    payload)`."""
-    merged: list[Any] = []
-    j = 0
-    for at in scans:
-        while j < len(items) and items[j][at_index] <= at:
-            merged.append(items[j])
-            j += 1
-        before = merged[-1]
-        merged.extend(alert(before, at, kind, payload) for kind, payload in found[at])
-    merged.extend(items[j:])
-    return merged
 
 
 def _merged(steps: list[Step], scans: list[int]) -> list[Step]:
