@@ -119,7 +119,9 @@ def _converters(
             convert.append(_booleans)
         elif isinstance(field, (models.CharField, models.TextField, models.JSONField)):
             convert.append(_texts)
-        else:  # numbers and foreign keys
+        elif isinstance(field, (models.IntegerField, models.ForeignKey)):
+            convert.append(_integers)
+        else:  # other numbers
             convert.append(_plain)
     return tuple(convert)
 
@@ -133,6 +135,22 @@ def _plain(values: Column) -> Sequence[str]:
     if None in values:
         return [_NULL if v is None else str(v) for v in values]
     return list(map(str, values))
+
+
+def _integers(values: Column) -> Sequence[str]:
+    # Each distinct value converted once: most integer columns hold a few ids or codes.
+    return list(map(_IntegerTexts().__getitem__, values))
+
+
+class _IntegerTexts(dict[int | None, str]):
+    """The text of each integer, or null, as COPY reads it, made on first asking."""
+
+    def __init__(self) -> None:
+        super().__init__({None: _NULL})
+
+    def __missing__(self, value: int | None) -> str:
+        text = self[value] = str(value)
+        return text
 
 
 def _booleans(values: Column) -> Sequence[str]:
