@@ -4,6 +4,7 @@ same warnings and breaches, with the same payloads, in the same order."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -30,18 +31,40 @@ def _scanned(
     entries = list(timeline)
     raised: dict[int, list[tuple[str, dict[str, Any]]]] = {}
     for at in times:
-        so_far = [e for e in entries if e[0] <= at]
-        due = planner.due(ticket_id, service, so_far, at)
-        if not due:
-            continue
-        raised[at] = due
-        last = so_far[-1]
-        for kind, payload in due:
-            alert = planner.alert_key(payload)
-            entry: Entry = (at, kind, last[2], last[3], last[4], last[5], False, None, alert, "")
-            entries.insert(len(so_far), entry)
-            so_far.append(entry)
+        due = planner.due(ticket_id, service, [e for e in entries if e[0] <= at], at)
+        if due:
+            raised[at] = due
+            _add_alerts(planner, entries, at, due)
     return raised
+
+
+def _add_alerts(
+    planner: Planner, entries: list[Entry], at: int, due: list[tuple[str, dict[str, Any]]]
+) -> None:
+    """Put the alerts a scan at `at` raised into the timeline `entries`, after the entries of
+    that moment, each as the emulator records it (the ticket's state unchanged)."""
+    position = sum(1 for e in entries if e[0] <= at)
+    last = entries[position - 1]
+    entries[position:position] = [
+        (at, kind, last[2], last[3], last[4], last[5], False, None, planner.alert_key(p), "")
+        for kind, p in due
+    ]
+
+
+def _timelines(
+    world: World, generator: Generator, batch: int, keep: Callable[[list[Entry]], bool]
+) -> list[tuple[int, int, list[Entry]]]:
+    """(ticket id, service id, timeline) of each generated ticket whose timeline `keep`s,
+    emulated without alerts."""
+    emulator = Emulator(world, first_ticket_id=1, first_satisfaction_id=1, planner=None)
+    tickets = []
+    for scripts in generator.batches(batch):
+        for script in scripts:
+            ticket = emulator.apply(script)
+            if keep(ticket.timeline):
+                tickets.append((ticket.state["id"], ticket.state["service_id"], ticket.timeline))
+        emulator.take()
+    return tickets
 
 
 def test_bulk_planned_alerts_equal_one_scan_at_a_time(world: World) -> None:
@@ -53,13 +76,7 @@ def test_bulk_planned_alerts_equal_one_scan_at_a_time(world: World) -> None:
         last_day=world.dates.anchor_day - timedelta(days=1),
     )
     planner = Planner(generator.end)
-    emulator = Emulator(world, first_ticket_id=1, first_satisfaction_id=1, planner=None)
-    tickets = []
-    for batch in generator.batches(150):
-        for script in batch:
-            ticket = emulator.apply(script)
-            tickets.append((ticket.state["id"], ticket.state["service_id"], ticket.timeline))
-        emulator.take()
+    tickets = _timelines(world, generator, 150, keep=lambda _timeline: True)
 
     planned = planner.plan(tickets)
 
@@ -158,14 +175,12 @@ def test_an_alert_brought_forward_by_a_priority_change_is_raised_in_the_history(
         last_day=world.dates.anchor_day - timedelta(days=1),
     )
     planner = Planner(generator.end)
-    emulator = Emulator(world, first_ticket_id=1, first_satisfaction_id=1, planner=None)
-    tickets = []
-    for batch in generator.batches(2000):
-        for script in batch:
-            ticket = emulator.apply(script)
-            if any(e[1] == "priority_changed" for e in ticket.timeline):
-                tickets.append((ticket.state["id"], ticket.state["service_id"], ticket.timeline))
-        emulator.take()
+    tickets = _timelines(
+        world,
+        generator,
+        2000,
+        keep=lambda timeline: any(e[1] == "priority_changed" for e in timeline),
+    )
     assert len(tickets) > 200
 
     planned = planner.plan(tickets)
@@ -174,26 +189,9 @@ def test_an_alert_brought_forward_by_a_priority_change_is_raised_in_the_history(
     for ticket_id, service, timeline in tickets:
         entries = list(timeline)
         for at, due in sorted(planned.get(ticket_id, {}).items()):
-            so_far = [e for e in entries if e[0] <= at]
-            last = so_far[-1]
             brought_forward += any(
-                e[1] == "priority_changed" and at - 60 < e[0] <= at for e in so_far
+                e[1] == "priority_changed" and at - 60 < e[0] <= at for e in entries
             )
-            for kind, payload in due:
-                alert = planner.alert_key(payload)
-                entry: Entry = (
-                    at,
-                    kind,
-                    last[2],
-                    last[3],
-                    last[4],
-                    last[5],
-                    False,
-                    None,
-                    alert,
-                    "",
-                )
-                entries.insert(len(so_far), entry)
-                so_far.append(entry)
+            _add_alerts(planner, entries, at, due)
         assert planner.due(ticket_id, service, entries, generator.end) == [], ticket_id
     assert brought_forward, "some alert should be raised right after a priority change"
