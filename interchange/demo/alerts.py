@@ -126,8 +126,6 @@ class Planner:
             )
             clock_rows.append(clockstore.clock_rows(result))
             segment_rows.append(clockstore.segment_rows(result))
-        if len(batches) == 1:
-            return Folded(at, clock_rows[0], segment_rows[0])
         return Folded(at, np.concatenate(clock_rows), np.concatenate(segment_rows))
 
     def _timelines(self, tickets: Sequence[tuple[int, int, Sequence[Entry]]], table: Any) -> Any:
