@@ -14,6 +14,13 @@ sessions and by a third within one: between runs on different machines, compare 
 the baseline, not the rate. (Our ticket rows are wider and more indexed than the peer's, so
 this baseline is slower than the peer's figure on the same machine.)
 BENCH_SEED_BASELINE_TICKETS sets how many bare rows it saves (50,000).
+
+`seed.write_only_per_s` is what the database alone takes on the machine: tickets made
+beforehand (held as COPY text, about 3 KB a ticket), then only written the way the seeder
+writes them, in one transaction with the indexes and foreign keys rebuilt and the tables
+analysed. No client-side speed-up can take `seed.tickets_per_s` past it, so it is the
+ceiling of that figure on the same machine. BENCH_SEED_WRITE_ONLY_TICKETS sets how many
+(200,000, and no more than BENCH_SEED_TICKETS).
 """
 
 from __future__ import annotations
@@ -30,6 +37,7 @@ from bench.harness import Measure, benchmark, stopwatch
 
 TICKETS = int(os.environ.get("BENCH_SEED_TICKETS", "1000000"))
 BASELINE_TICKETS = int(os.environ.get("BENCH_SEED_BASELINE_TICKETS", "50000"))
+WRITE_ONLY_TICKETS = min(TICKETS, int(os.environ.get("BENCH_SEED_WRITE_ONLY_TICKETS", "200000")))
 # A fixed anchor, so every run loads the same history.
 ANCHOR = date(2026, 11, 1)
 
@@ -153,5 +161,40 @@ def tickets_per_s() -> list[Measure]:
             notes=notes,
             baseline="bare ticket rows, bulk_create",
             baseline_value=(baseline_before + baseline_after) / 2,
+        )
+    ]
+
+
+@benchmark
+def write_only_per_s() -> list[Measure]:
+    """Make WRITE_ONLY_TICKETS tickets for a fresh copy of the template, then time writing
+    them into it as a load does (see the module's docstring)."""
+    from interchange.demo import history
+    from interchange.demo.dates import DemoDates
+    from interchange.demo.writer import Writer
+    from interchange.servicedesk.models import SearchDocument
+
+    count = WRITE_ONLY_TICKETS
+    with (
+        fresh_copy("seed_reference", _version(), _build, run="write_only") as url,
+        django_uses(url),
+    ):
+        with history.batches(count=count, dates=DemoDates(ANCHOR)) as made:
+            ready = [rows for rows, _tickets in made]
+        writer = Writer()
+        rebuilt = writer.rebuilds(count)
+        with stopwatch() as elapsed:
+            with writer.loading(count):
+                for rows in ready:
+                    writer.write(rows)
+            writer.finish()
+        if SearchDocument.objects.count() != count:
+            raise AssertionError(f"Wrote {SearchDocument.objects.count()} tickets, not {count}.")
+    return [
+        Measure(
+            "seed.write_only_per_s",
+            count / elapsed[0],
+            "tickets/s",
+            notes={"tickets": count, "seconds": round(elapsed[0], 1), "rebuilt": rebuilt},
         )
     ]

@@ -103,8 +103,52 @@ def load(
     `workers` defaults to one per CPU for large loads; `timings`, if given, receives the
     seconds spent making and writing the rows ("rows") and then finishing the load
     ("finish": after a large load on PostgreSQL, rebuilding indexes and foreign keys)."""
-    global _JOB
     started = time.monotonic()
+    writer = Writer()
+    bar = Progress(count) if progress else None
+    written = 0
+    # The workers start before the writer's transaction does: a child must not share it.
+    with (
+        batches(
+            count=count,
+            seed=seed,
+            dates=dates,
+            batch_size=batch_size,
+            clocks=clocks,
+            workers=workers,
+        ) as made,
+        writer.loading(count),
+    ):
+        for rows, tickets in made:
+            writer.write(rows)
+            written += tickets
+            if bar is not None:
+                bar.advance(tickets)
+        rows_done = time.monotonic()
+        if bar is not None:
+            bar.finish(_("Rebuilding the indexes…") if writer.rebuilds(count) else "")
+    writer.finish()
+    if timings is not None:
+        timings["rows"] = rows_done - started
+        timings["finish"] = time.monotonic() - rows_done
+    return written
+
+
+@contextmanager
+def batches(
+    *,
+    count: int,
+    seed: int = DEMO_SEED,
+    dates: DemoDates | None = None,
+    batch_size: int = BATCH_SIZE,
+    clocks: bool = True,
+    workers: int | None = None,
+) -> Iterator[Iterator[tuple[Rows | Packed, int]]]:
+    """Each batch of `load`'s tickets in order, as `Writer.write` takes it, and its number
+    of tickets (the arguments are `load`'s): made by forked workers, started on entering
+    and stopped on leaving, when there are enough tickets. Ticket ids follow those of the
+    database Django is connected to."""
+    global _JOB
     dates = dates or DemoDates.today()
     world = World(dates)
     first_ticket, first_response = next_ids()
@@ -121,28 +165,12 @@ def load(
     plan = generator.plan(batch_size)
     if workers is None:
         workers = (os.cpu_count() or 1) if count >= PARALLEL_FROM else 1
-    writer = Writer()
-    bar = Progress(count) if progress else None
-    written = 0
-    _JOB = (generator, emulator, writer, timezone.now())
+    _JOB = (generator, emulator, Writer(), timezone.now())
     try:
-        # The workers start before the writer's transaction does: a child must not share it.
-        with _batches(plan, workers) as batches, writer.loading(count):
-            for rows, tickets in batches:
-                writer.write(rows)
-                written += tickets
-                if bar is not None:
-                    bar.advance(tickets)
-            rows_done = time.monotonic()
-            if bar is not None:
-                bar.finish(_("Rebuilding the indexes…") if writer.rebuilds(count) else "")
+        with _batches(plan, workers) as made:
+            yield made
     finally:
         _JOB = None
-    writer.finish()
-    if timings is not None:
-        timings["rows"] = rows_done - started
-        timings["finish"] = time.monotonic() - rows_done
-    return written
 
 
 @contextmanager
