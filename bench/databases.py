@@ -11,6 +11,7 @@ import hashlib
 import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import dj_database_url
@@ -19,6 +20,31 @@ from django.db import connections
 from psycopg import sql
 
 SERVER_URL = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres")
+
+
+def server_cpu() -> float | None:
+    """CPU seconds used so far by the PostgreSQL server's processes, those it has reaped (its
+    parallel workers, closed connections) included, read from /proc where the server runs on
+    this machine; None where it does not, or where /proc does not show it."""
+    if dj_database_url.parse(SERVER_URL)["HOST"] not in ("127.0.0.1", "localhost", "::1", ""):
+        return None
+    processes: dict[int, tuple[int, list[str]]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            text = stat.read_text()
+        except OSError:  # ended meanwhile
+            continue
+        if text[text.index("(") + 1 : text.rindex(")")] == "postgres":
+            fields = text[text.rindex(")") + 2 :].split()
+            processes[int(stat.parent.name)] = (int(fields[1]), fields)
+    if not processes:
+        return None
+    ticks = 0
+    for parent, fields in processes.values():
+        ticks += int(fields[11]) + int(fields[12])  # user and system time
+        if parent not in processes:  # the postmaster: its reaped children's time too
+            ticks += int(fields[13]) + int(fields[14])
+    return ticks / os.sysconf("SC_CLK_TCK")
 
 
 def _admin() -> psycopg.Connection[Any]:

@@ -21,6 +21,10 @@ writes them, in one transaction with the indexes and foreign keys rebuilt and th
 analysed. No client-side speed-up can take `seed.tickets_per_s` past it, so it is the
 ceiling of that figure on the same machine. BENCH_SEED_WRITE_ONLY_TICKETS sets how many
 (200,000, and no more than BENCH_SEED_TICKETS).
+
+Both note the CPU a ticket costs: in the workers, the writing process and (where it runs on
+this machine) the database server. The sum says what rate the machine's cores allow at best
+(`cpu_ceiling_per_s`), whatever the machine's speed is doing at the moment.
 """
 
 from __future__ import annotations
@@ -32,7 +36,7 @@ from typing import Any
 
 from django.core.management import call_command
 
-from bench.databases import django_uses, fresh_copy, schema_digest
+from bench.databases import django_uses, fresh_copy, schema_digest, server_cpu
 from bench.harness import Measure, benchmark, stopwatch
 
 TICKETS = int(os.environ.get("BENCH_SEED_TICKETS", "1000000"))
@@ -56,11 +60,32 @@ def _build(url: str) -> None:
         reference.load(DemoDates(ANCHOR))
 
 
-def _cpu() -> tuple[float, float]:
-    """CPU seconds used so far by this process, and by its children that have ended."""
+def _cpu() -> dict[str, float]:
+    """CPU seconds used so far by this process (the writer), by its children that have ended
+    (the workers) and, where it runs on this machine, by the database server."""
     own = resource.getrusage(resource.RUSAGE_SELF)
     children = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return own.ru_utime + own.ru_stime, children.ru_utime + children.ru_stime
+    used = {
+        "writer": own.ru_utime + own.ru_stime,
+        "workers": children.ru_utime + children.ru_stime,
+    }
+    server = server_cpu()
+    if server is not None:
+        used["server"] = server
+    return used
+
+
+def _cpu_notes(before: dict[str, float], tickets: int) -> dict[str, object]:
+    """CPU a ticket since `before` (a `_cpu()`), by part, in microseconds: unlike seconds,
+    barely changed by other load on the machine. With the server's share known, also the
+    rate this CPU a ticket allows when every core works all the time: no client-side change
+    alone takes a load past it."""
+    after = _cpu()
+    used = {part: round((after[part] - before[part]) / tickets * 1e6) for part in after}
+    notes: dict[str, object] = {"cpu_us_per_ticket": used}
+    if "server" in used:
+        notes["cpu_ceiling_per_s"] = round((os.cpu_count() or 1) * 1e6 / sum(used.values()))
+    return notes
 
 
 def _bare_rows() -> list[dict[str, Any]]:
@@ -125,7 +150,6 @@ def tickets_per_s() -> list[Measure]:
         before = _cpu()
         with stopwatch() as elapsed:
             written = history.load(count=TICKETS, dates=DemoDates(ANCHOR), timings=phases)
-        own, workers = (after - start for after, start in zip(_cpu(), before, strict=True))
         tickets = Ticket.objects.count()
         if tickets != TICKETS or SearchDocument.objects.count() != TICKETS:
             raise AssertionError(f"Seeded {tickets} tickets, not {TICKETS}.")
@@ -142,13 +166,9 @@ def tickets_per_s() -> list[Measure]:
             "segments": HolderSegment.objects.count(),
             "workers": os.cpu_count(),
             "baseline_tickets": BASELINE_TICKETS,
-            # Client CPU per ticket (this process writing; the forked workers generating,
-            # emulating, folding the clocks and packing the rows), which other load on the
-            # machine barely changes; the database server's share is not counted.
-            "cpu_us_per_ticket": {
-                "writer": round(own / written * 1e6),
-                "workers": round(workers / written * 1e6),
-            },
+            # The workers generate, emulate, fold the clocks and pack the rows; this process
+            # writes them.
+            **_cpu_notes(before, written),
         }
     baseline_after, _bare = _bare_rows_per_s(bare)
     notes["baseline_runs"] = [round(baseline_before), round(baseline_after)]
@@ -183,18 +203,18 @@ def write_only_per_s() -> list[Measure]:
             ready = [rows for rows, _tickets in made]
         writer = Writer()
         rebuilt = writer.rebuilds(count)
+        before = _cpu()
         with stopwatch() as elapsed:
             with writer.loading(count):
                 for rows in ready:
                     writer.write(rows)
             writer.finish()
+        notes = {
+            "tickets": count,
+            "seconds": round(elapsed[0], 1),
+            "rebuilt": rebuilt,
+            **_cpu_notes(before, count),
+        }
         if SearchDocument.objects.count() != count:
             raise AssertionError(f"Wrote {SearchDocument.objects.count()} tickets, not {count}.")
-    return [
-        Measure(
-            "seed.write_only_per_s",
-            count / elapsed[0],
-            "tickets/s",
-            notes={"tickets": count, "seconds": round(elapsed[0], 1), "rebuilt": rebuilt},
-        )
-    ]
+    return [Measure("seed.write_only_per_s", count / elapsed[0], "tickets/s", notes=notes)]

@@ -1,6 +1,8 @@
 """The benchmark database keeper builds a template once and hands out fresh copies."""
 
+import time
 import uuid
+from pathlib import Path
 
 import psycopg
 import pytest
@@ -36,3 +38,20 @@ def test_a_template_is_built_once_per_version_and_each_copy_starts_from_it():
     finally:
         with psycopg.connect(databases.SERVER_URL, autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "bench_{name}_template" WITH (FORCE)')
+
+
+def test_the_servers_cpu_counts_the_work_a_query_makes_it_do():
+    before = databases.server_cpu()
+    if before is None:
+        pytest.skip("the benchmark database server does not run on this machine")
+    with psycopg.connect(databases.SERVER_URL) as conn:
+        # About a second of one core's work, then the connection closes: once its process
+        # has ended, its time is on the reaped processes' account and must still be counted.
+        conn.execute("SELECT count(*) FROM generate_series(1, 20000000)").fetchone()
+        backend = Path(f"/proc/{conn.info.backend_pid}")
+    for _ in range(100):
+        if not backend.exists():
+            break
+        time.sleep(0.05)
+    used = databases.server_cpu() - before
+    assert 0.2 < used < 30
