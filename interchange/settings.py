@@ -226,6 +226,8 @@ HEARTBEAT_STALE_SECONDS = env_int("HEARTBEAT_STALE_SECONDS", 60)
 # Off by default: a stopped worker delays background work but the web can still serve, so
 # taking every web process out of the load balancer for it would turn a delay into an outage.
 REQUIRE_WORKER_HEARTBEAT = env_bool("REQUIRE_WORKER_HEARTBEAT", False)
+# Finished jobs are kept this long for administrators to look at, then deleted.
+JOB_RETENTION_DAYS = env_int("JOB_RETENTION_DAYS", 30)
 
 # --- Supplier exchange (outbound webhooks) ----------------------------------
 # Deliver to loopback, private, link-local and other non-public addresses. Off: the address

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from interchange.core import idempotency, ratelimit
-from interchange.core.jobs import periodic
+from interchange.core.jobs import periodic, purge_finished
 
 
 @periodic("core.purge_idempotency_keys", every=timedelta(hours=1))
@@ -18,3 +18,9 @@ def purge_idempotency_keys(at: datetime) -> None:
 def purge_rate_counters(at: datetime) -> None:
     """Delete rate-limit counters of windows that have ended."""
     ratelimit.purge_expired(at=at)
+
+
+@periodic("core.purge_finished_jobs", every=timedelta(hours=1))
+def purge_finished_jobs(at: datetime) -> None:
+    """Delete jobs that finished more than JOB_RETENTION_DAYS ago."""
+    purge_finished(at=at)

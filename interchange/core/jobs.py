@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -97,7 +98,10 @@ def enqueue(
     at: datetime | None = None,
 ) -> Job | None:
     """Add a job, due at `run_at` (default now). With a `dedupe_key` already used, adds
-    nothing and returns None, so a listener replaying history makes no second job."""
+    nothing and returns None, so a listener replaying history makes no second job. A key
+    holds while its job is kept: finished jobs are deleted after JOB_RETENTION_DAYS
+    (`purge_finished`), so a caller that may replay older history dedupes on its own
+    records too (notifications keep one per event, kind and recipient)."""
     now = at or timezone.now()
     job = Job(
         kind=kind,
@@ -144,3 +148,21 @@ def enqueue_many(
         ],
         ignore_conflicts=True,
     )
+
+
+# Finished jobs deleted a statement at a time, so no delete holds its locks for long.
+PURGE_CHUNK = 5_000
+
+
+def purge_finished(*, at: datetime | None = None, chunk: int = PURGE_CHUNK) -> int:
+    """Delete the jobs that finished (done, not failed) more than JOB_RETENTION_DAYS before
+    `at` (default now), oldest first, `chunk` a statement; returns how many. Failed jobs
+    stay for a person to see and replay."""
+    cutoff = (at or timezone.now()) - timedelta(days=settings.JOB_RETENTION_DAYS)
+    finished = Job.objects.filter(state=Job.State.DONE, finished_at__lt=cutoff)
+    deleted = 0
+    while True:
+        ids = list(finished.order_by("finished_at").values_list("pk", flat=True)[:chunk])
+        if not ids:
+            return deleted
+        deleted += Job.objects.filter(pk__in=ids).delete()[0]

@@ -359,7 +359,8 @@ class Job(models.Model):
     locked_until = models.DateTimeField(_("leased until"), null=True, blank=True)
     locked_by = models.CharField(_("leased by"), max_length=100, blank=True)
     last_error = models.TextField(_("last error"), blank=True)
-    # Enqueueing the same key twice makes one job: listeners stay idempotent on replay.
+    # Enqueueing the same key twice makes one job while the first is kept (finished jobs
+    # are deleted after JOB_RETENTION_DAYS): listeners stay idempotent on replay.
     dedupe_key = models.CharField(_("deduplication key"), max_length=200, blank=True)
     created_at = models.DateTimeField(_("created"))
     finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
@@ -374,6 +375,10 @@ class Job(models.Model):
                 name="core_job_due",
             ),
             models.Index(fields=["state", "kind"], name="core_job_state_kind"),
+            # The finished jobs past their keeping time (`jobs.purge_finished`).
+            models.Index(
+                fields=["finished_at"], condition=Q(state="done"), name="core_job_finished"
+            ),
         ]
         constraints = [
             models.UniqueConstraint(

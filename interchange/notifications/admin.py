@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import admin
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -47,7 +48,9 @@ class NotificationAdmin(RoleReadOnlyAdmin):
         when a failed attempt's changes to this record were rolled back with it."""
         job = Job.objects.filter(dedupe_key=send_job_key(obj.pk)).first()
         if job is None:
-            return "—"
+            return gettext("Finished, and deleted after %(days)s days") % {
+                "days": settings.JOB_RETENTION_DAYS
+            }
         summary = gettext("#%(id)s %(state)s, attempt %(attempts)s of %(most)s") % {
             "id": job.pk,
             "state": job.get_state_display(),

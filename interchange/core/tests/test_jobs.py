@@ -94,3 +94,48 @@ def test_enqueue_many_adds_each_job_once_by_its_key(django_assert_num_queries):
     jobs.enqueue_many("test.many", [({"n": 2}, "many:2"), ({"n": 3}, "many:3")], at=at)
     queued = Job.objects.filter(kind="test.many").order_by("dedupe_key")
     assert [(j.payload["n"], j.next_attempt_at) for j in queued] == [(1, at), (2, at), (3, at)]
+
+
+@pytest.mark.django_db
+class TestPurgeFinished:
+    def _job(self, state, finished_days_ago=None):
+        finished = T - timedelta(days=finished_days_ago) if finished_days_ago is not None else None
+        return Job.objects.create(
+            kind="mail.send",
+            state=state,
+            next_attempt_at=T - timedelta(days=90),
+            created_at=T - timedelta(days=90),
+            finished_at=finished,
+            dedupe_key=f"{state}:{finished_days_ago}:{Job.objects.count()}",
+        )
+
+    def test_done_jobs_past_the_keeping_time_go_and_every_other_job_stays(
+        self, settings, django_assert_num_queries
+    ):
+        settings.JOB_RETENTION_DAYS = 30
+        old = [self._job(Job.State.DONE, days) for days in (31, 40, 45, 60, 400)]
+        kept = [
+            self._job(Job.State.DONE, 29),
+            self._job(Job.State.FAILED, 400),  # for a person to see and replay
+            self._job(Job.State.PENDING),
+        ]
+
+        # Two a statement: the five old jobs take three reads and deletes, and a last read.
+        with django_assert_num_queries(7):
+            assert jobs.purge_finished(at=T, chunk=2) == len(old)
+
+        assert set(Job.objects.values_list("pk", flat=True)) == {job.pk for job in kept}
+        assert jobs.purge_finished(at=T) == 0
+
+    def test_a_purged_jobs_dedupe_key_can_be_used_again(self, settings):
+        settings.JOB_RETENTION_DAYS = 30
+        enqueue("mail.send", dedupe_key="notification:7", at=T - timedelta(days=60))
+        Job.objects.update(state=Job.State.DONE, finished_at=T - timedelta(days=59))
+        assert enqueue("mail.send", dedupe_key="notification:7", at=T) is None
+
+        jobs.purge_finished(at=T)
+
+        assert enqueue("mail.send", dedupe_key="notification:7", at=T) is not None
+
+    def test_the_worker_purges_every_hour(self):
+        assert PERIODIC["core.purge_finished_jobs"].every == timedelta(hours=1)

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from django.core.mail import EmailMultiAlternatives
+from django.utils import timezone
 
 from interchange.catalogue.models import Area, Service
 from interchange.core.models import Job
@@ -83,7 +84,7 @@ def deliver() -> Callable[[], int]:
         jobs = list(Job.objects.filter(kind=SEND_JOB, state=Job.State.PENDING).order_by("id"))
         for job in jobs:
             send_notification(job.payload)
-            Job.objects.filter(pk=job.pk).update(state=Job.State.DONE)
+            Job.objects.filter(pk=job.pk).update(state=Job.State.DONE, finished_at=timezone.now())
         return len(jobs)
 
     return run

@@ -66,6 +66,18 @@ def test_the_detail_is_read_only_and_shows_the_send_job(client, integrator_lead,
     assert "Connection unexpectedly closed" in page
 
 
+def test_the_detail_says_when_the_send_job_was_deleted_after_its_keeping_time(
+    client, integrator_lead, notification, settings
+):
+    settings.JOB_RETENTION_DAYS = 30
+    Job.objects.filter(dedupe_key=send_job_key(notification.pk)).delete()
+    client.force_login(integrator_lead)
+
+    page = client.get(f"{LIST}{notification.pk}/change/").content.decode()
+
+    assert "Finished, and deleted after 30 days" in page
+
+
 def test_nobody_adds_changes_or_deletes_notifications(client, administrator, notification):
     client.force_login(administrator)
 

@@ -11,7 +11,7 @@ from django.core import mail
 from django.utils import timezone
 
 from interchange.core import worker
-from interchange.core.jobs import HANDLERS
+from interchange.core.jobs import HANDLERS, purge_finished
 from interchange.core.models import Job
 from interchange.notifications.handlers import send_notification
 from interchange.notifications.listeners import on_timeline_event
@@ -107,6 +107,21 @@ def test_replaying_the_timeline_sends_nothing_twice(opened, deliver):
     assert replay("notifications") == 1
 
     assert (Notification.objects.count(), _jobs().count()) == (notifications, jobs)
+    assert deliver() == 0
+    assert len(mail.outbox) == 2
+
+
+def test_replaying_the_timeline_after_the_send_jobs_were_deleted_sends_nothing_twice(
+    opened, deliver, settings
+):
+    assert deliver() == 2
+    settings.JOB_RETENTION_DAYS = 30
+    assert purge_finished(at=timezone.now() + timedelta(days=31)) == 2
+
+    assert replay("notifications") == 1
+
+    assert Notification.objects.count() == 2
+    assert not _jobs().exists()
     assert deliver() == 0
     assert len(mail.outbox) == 2
 
