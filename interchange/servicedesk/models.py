@@ -442,7 +442,8 @@ class Attachment(models.Model):
     original_name = models.CharField(_("file name"), max_length=255)
     content_type = models.CharField(_("type"), max_length=100)
     size = models.PositiveBigIntegerField(_("size (bytes)"))
-    sha256 = models.CharField(_("SHA-256"), max_length=64, db_index=True)
+    # A record of the content as received (shown in the API), never looked up by.
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
     public = models.BooleanField(_("public"), default=False)
     uploaded_at = models.DateTimeField(_("uploaded"))
     event = models.OneToOneField(
@@ -461,12 +462,19 @@ class Attachment(models.Model):
 class Follower(models.Model):
     """A resident who follows a report instead of reporting it again."""
 
+    # No index of its own: sd_follower_once leads with the ticket.
     ticket = models.ForeignKey(
-        Ticket, on_delete=models.CASCADE, related_name="followers", verbose_name=_("ticket")
+        Ticket,
+        on_delete=models.CASCADE,
+        related_name="followers",
+        verbose_name=_("ticket"),
+        db_index=False,
     )
     name = models.CharField(_("name"), max_length=200, blank=True)
     email = models.EmailField(_("email"))
-    unsubscribe_token_hash = models.CharField(max_length=64, unique=True)
+    # Unique by a constraint, not `unique=True`: looked up by equality only, so it needs no
+    # second index for LIKE.
+    unsubscribe_token_hash = models.CharField(max_length=64)
     created_at = models.DateTimeField(_("started following"))
     unsubscribed_at = models.DateTimeField(_("stopped following"), null=True, blank=True)
 
@@ -475,6 +483,9 @@ class Follower(models.Model):
         verbose_name_plural = _("followers")
         constraints = [
             models.UniqueConstraint(fields=["ticket", "email"], name="sd_follower_once"),
+            models.UniqueConstraint(
+                fields=["unsubscribe_token_hash"], name="sd_follower_unsubscribe_token"
+            ),
         ]
 
     def __str__(self) -> str:

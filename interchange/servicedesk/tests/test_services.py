@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from interchange.accounts.models import ApiKey
@@ -604,6 +605,20 @@ def test_following_gives_a_secret_once_and_is_idempotent_by_email(at_a):
     assert ticket.version == 2
     event = last_event(ticket)
     assert event.kind == Kind.FOLLOWER and "example.org" not in str(event.new)
+
+
+def test_two_followers_never_share_an_unsubscribe_secret(at_a):
+    followed = follower_add(ticket=at_a, actor=Resident(), email="ann@example.org", at=minutes(1))
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Follower.objects.create(
+            ticket=at_a,
+            email="bob@example.org",
+            unsubscribe_token_hash=followed.follower.unsubscribe_token_hash,
+            created_at=minutes(2),
+        )
+
+    assert Follower.objects.count() == 1
 
 
 def test_unsubscribing_by_secret_and_following_again(at_a):
