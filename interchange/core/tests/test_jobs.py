@@ -9,6 +9,7 @@ from django.db import transaction
 from interchange.core import jobs
 from interchange.core.jobs import HANDLERS, PERIODIC, enqueue
 from interchange.core.models import Job
+from interchange.core.worker import run_periodic
 
 T = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
@@ -137,5 +138,14 @@ class TestPurgeFinished:
 
         assert enqueue("mail.send", dedupe_key="notification:7", at=T) is not None
 
-    def test_the_worker_purges_every_hour(self):
-        assert PERIODIC["core.purge_finished_jobs"].every == timedelta(hours=1)
+    def test_the_workers_loop_purges_them_once_an_hour(self, settings):
+        settings.JOB_RETENTION_DAYS = 30
+        self._job(Job.State.DONE, 31)
+        assert "core.purge_finished_jobs" in run_periodic(at=T)
+        assert not Job.objects.exists()
+
+        self._job(Job.State.DONE, 31)
+        assert "core.purge_finished_jobs" not in run_periodic(at=T + timedelta(minutes=59))
+        assert Job.objects.count() == 1
+        assert "core.purge_finished_jobs" in run_periodic(at=T + timedelta(hours=1))
+        assert not Job.objects.exists()
