@@ -26,7 +26,9 @@ def server_cpu() -> float | None:
     """CPU seconds used so far by the PostgreSQL server's processes, those it has reaped (its
     parallel workers, closed connections) included, read from /proc where the server runs on
     this machine; None where it does not, or where /proc does not show it."""
-    if dj_database_url.parse(SERVER_URL)["HOST"] not in ("127.0.0.1", "localhost", "::1", ""):
+    host = dj_database_url.parse(SERVER_URL)["HOST"] or ""
+    # A Unix socket's directory, or a loopback address: the server runs on this machine.
+    if not host.startswith("/") and host not in ("127.0.0.1", "localhost", "::1", ""):
         return None
     processes: dict[int, tuple[int, list[str]]] = {}
     for stat in Path("/proc").glob("[0-9]*/stat"):
