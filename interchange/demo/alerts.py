@@ -188,20 +188,18 @@ class Planner:
             found.setdefault(ticket_id, []).append(scan)
         return found
 
-    def plan(self, tickets: Sequence[tuple[int, int, Sequence[Entry]]]) -> dict[int, Raised]:
+    def plan_with_timelines(
+        self, tickets: Sequence[tuple[int, int, Sequence[Entry]]]
+    ) -> tuple[dict[int, Raised], Any]:
         """For (ticket id, service id, timeline) of a batch: at each scan that raises
         anything, what it raises, by ticket id and then scan moment (epoch s); idle scans are
         left out. The same as `due` at each of `scan_times`, in order, each scan's alerts
         joining the timeline before the next, but folded in bulk: each round folds every
-        ticket's next scan at once (`clocks.fold_many_at`)."""
-        return self._raise(tickets, self._table(tickets))[0]
+        ticket's next scan at once (`clocks.fold_many_at`).
 
-    def plan_with_timelines(
-        self, tickets: Sequence[tuple[int, int, Sequence[Entry]]]
-    ) -> tuple[dict[int, Raised], Any]:
-        """`plan`, and the batch's `clocks.Timelines` with the alerts raised in place: after
-        the entries of their scan's moment, in the order raised, as the emulator puts their
-        events. What `fold` takes, so the timelines are not read again."""
+        And the batch's `clocks.Timelines` with the alerts raised in place: after the entries
+        of their scan's moment, in the order raised, as the emulator puts their events. What
+        `fold` takes, so the timelines are not read again."""
         table = self._table(tickets)
         raised, alerts = self._raise(tickets, table)
         return raised, self._timelines(tickets, _inserted(table, alerts))
@@ -209,7 +207,8 @@ class Planner:
     def _raise(
         self, tickets: Sequence[tuple[int, int, Sequence[Entry]]], table: Any
     ) -> tuple[dict[int, Raised], Any]:
-        """`plan` from the batch's `_table`, and the alerts raised as rows of that table."""
+        """What `plan_with_timelines` raises, from the batch's `_table`, and the alerts as
+        rows of that table."""
         scans = self._scan_times(tickets, table)
         picked = [p for p, t in enumerate(tickets) if t[0] in scans]
         none = np.empty((0, table.shape[1]), dtype=np.int64)

@@ -107,7 +107,6 @@ class TestPurgeFinished:
             next_attempt_at=T - timedelta(days=90),
             created_at=T - timedelta(days=90),
             finished_at=finished,
-            dedupe_key=f"{state}:{finished_days_ago}:{Job.objects.count()}",
         )
 
     def test_done_jobs_past_the_keeping_time_go_and_every_other_job_stays(

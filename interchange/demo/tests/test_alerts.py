@@ -78,7 +78,7 @@ def test_bulk_planned_alerts_equal_one_scan_at_a_time(world: World) -> None:
     planner = Planner(generator.end)
     tickets = _timelines(world, generator, 150, keep=lambda _timeline: True)
 
-    planned = planner.plan(tickets)
+    planned, _timelines_with_alerts = planner.plan_with_timelines(tickets)
 
     expected: dict[int, dict[int, list[tuple[str, dict[str, Any]]]]] = {}
     for ticket_id, service, timeline in tickets:
@@ -183,7 +183,7 @@ def test_an_alert_brought_forward_by_a_priority_change_is_raised_in_the_history(
     )
     assert len(tickets) > 200
 
-    planned = planner.plan(tickets)
+    planned, _timelines_with_alerts = planner.plan_with_timelines(tickets)
 
     brought_forward = 0
     for ticket_id, service, timeline in tickets:
